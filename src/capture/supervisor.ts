@@ -1,0 +1,150 @@
+// Runs a capture source (one or two piped processes) and keeps it running: a lost
+// device or a dead arecord/ffmpeg is logged and started again with backoff.
+// Output is cut into whole frames per run, so a process dying mid-frame never
+// leaves a misaligned stream downstream: its partial frame is dropped and logged.
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type ResultPromise } from 'execa';
+import type { Logger } from 'pino';
+import { PcmFramer } from '../lib/pcm-framer.js';
+import type { RestartPolicy, Stage } from './source.js';
+
+export interface SupervisorOptions {
+  stages: Stage[];
+  /** Resolved executables by program name. */
+  programs: Record<Stage['program'], string>;
+  policy: RestartPolicy;
+  frameBytes: number;
+  /** Shared destination; never ended by the supervisor. */
+  out: Writable;
+  log: Logger;
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** A run that delivered at least this much audio (bytes) resets the backoff. */
+  healthyRunBytes?: number;
+  signal: AbortSignal;
+}
+
+export interface StageExit {
+  program: string;
+  exitCode: number | null;
+  signal: string | null;
+  /** Last line the program wrote on stderr. */
+  message: string;
+}
+
+export interface SupervisorResult {
+  outcome: 'ended' | 'stopped' | 'failed';
+  runs: number;
+  lastExit: StageExit[];
+}
+
+interface Run {
+  done: Promise<{ exits: StageExit[]; bytes: number }>;
+  kill: () => void;
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines.at(-1) ?? '').trim();
+}
+
+function startRun(opts: SupervisorOptions): Run {
+  type Child = ResultPromise<{ stdout: 'pipe'; stderr: 'pipe'; reject: false; buffer: false }>;
+  const procs: Child[] = opts.stages.map(
+    (stage, i) =>
+      execa(opts.programs[stage.program], stage.args, {
+        stdin: i === 0 ? (stage.stdinInherit ? 'inherit' : 'ignore') : 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        reject: false,
+        buffer: false,
+        forceKillAfterDelay: 2000,
+      }) as unknown as Child,
+  );
+  const stderr = procs.map(() => '');
+  procs.forEach((p, i) => {
+    p.stderr.on('data', (c: Buffer) => {
+      stderr[i] = (stderr[i] + c.toString('utf8')).slice(-1024);
+    });
+    if (i > 0) {
+      const prev = procs[i - 1]!;
+      p.stdin?.on('error', () => undefined);
+      prev.stdout.pipe(p.stdin!);
+    }
+  });
+  const kill = () => procs.forEach((p) => p.kill('SIGTERM'));
+  const exits = procs.map((p, i) =>
+    p.then((r) => {
+      // A later stage that ends leaves the earlier ones writing into nothing.
+      if (i > 0) procs.slice(0, i).forEach((q) => q.kill('SIGTERM'));
+      return {
+        program: opts.stages[i]!.program,
+        exitCode: r.exitCode ?? null,
+        signal: r.signal ?? null,
+        message: lastLine(stderr[i] ?? '') || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : ''),
+      } satisfies StageExit;
+    }),
+  );
+  const framer = new PcmFramer({
+    frameBytes: opts.frameBytes,
+    tail: opts.policy === 'never' ? 'keep' : 'drop',
+    onTail: ({ partialBytes, policy }) =>
+      opts.log.warn({ partialBytes, policy }, policy === 'drop' ? 'source stopped mid-frame; partial frame dropped' : 'input ended mid-frame'),
+  });
+  const last = procs.at(-1)!;
+  const flowed = pipeline(last.stdout, framer, opts.out, { end: false }).catch((err: Error) => {
+    opts.log.debug({ err: err.message }, 'capture pipe closed');
+    kill();
+  });
+  const done = Promise.all([Promise.all(exits), flowed]).then(([e]) => ({ exits: e, bytes: framer.emittedBytes }));
+  return { done, kill };
+}
+
+function failed(exits: StageExit[]): boolean {
+  return exits.some((e) => e.exitCode !== 0);
+}
+
+function describe(exits: StageExit[]): string {
+  const bad = exits.find((e) => e.exitCode !== 0) ?? exits[0];
+  if (!bad) return 'no process';
+  const how = bad.signal ? `killed by ${bad.signal}` : `exited with status ${bad.exitCode}`;
+  return `${bad.program} ${how}${bad.message ? `: ${bad.message}` : ''}`;
+}
+
+export async function supervise(opts: SupervisorOptions): Promise<SupervisorResult> {
+  const initialDelay = opts.retryDelayMs ?? 1000;
+  const maxDelay = opts.maxRetryDelayMs ?? 30_000;
+  const healthy = opts.healthyRunBytes ?? opts.frameBytes * 50 * 10;
+  let delay = initialDelay;
+  let runs = 0;
+  let lastExit: StageExit[] = [];
+  while (!opts.signal.aborted) {
+    runs++;
+    const run = startRun(opts);
+    const onAbort = () => run.kill();
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    const { exits, bytes } = await run.done;
+    opts.signal.removeEventListener('abort', onAbort);
+    lastExit = exits;
+    if (opts.signal.aborted) break;
+    const bad = failed(exits);
+    if (!bad && opts.policy !== 'always') return { outcome: 'ended', runs, lastExit };
+    if (opts.policy === 'never') return { outcome: 'failed', runs, lastExit };
+    if (bytes >= healthy) delay = initialDelay;
+    opts.log.warn(
+      { attempt: runs, retryInMs: delay, audioMs: Math.round((bytes / opts.frameBytes) * 20) },
+      `capture source lost (${bad ? describe(exits) : 'stream ended'}); restarting in ${(delay / 1000).toFixed(1)} s`,
+    );
+    try {
+      await sleep(delay, undefined, { signal: opts.signal });
+    } catch {
+      break;
+    }
+    delay = Math.min(maxDelay, delay * 2);
+  }
+  return { outcome: 'stopped', runs, lastExit };
+}
+
+export { describe as describeExits };

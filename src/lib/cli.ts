@@ -1,0 +1,167 @@
+// Command-line conventions shared by every tool: yargs with REC_* environment
+// variables, strict flags, one-line usage errors (exit 64), and a main() wrapper
+// that maps errors to exit statuses without stack traces.
+import yargs, { type Argv, type Options } from 'yargs';
+import { CliError, EX } from './exit-codes.js';
+import { createLogger, type Logger } from './log.js';
+
+export const ENV_PREFIX = 'REC_';
+
+/** `status-file` → `REC_STATUS_FILE`. */
+export function envName(option: string): string {
+  return ENV_PREFIX + option.replace(/-/g, '_').toUpperCase();
+}
+
+/**
+ * Turn the REC_* variables that name one of this tool's options into flags placed
+ * before the user's own, so flags win over the environment and both are validated
+ * the same way. Variables for other tools' options are ignored: one systemd
+ * EnvironmentFile serves every tool, so yargs' own .env() (which feeds *every*
+ * REC_* variable to strict mode) cannot be used.
+ */
+export function envArgs(optionNames: Iterable<string>, env: NodeJS.ProcessEnv = process.env): string[] {
+  const args: string[] = [];
+  for (const name of optionNames) {
+    const value = env[envName(name)];
+    if (value !== undefined && value !== '') args.push(`--${name}=${value}`);
+  }
+  return args;
+}
+
+export interface NumberSpec {
+  default?: number;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  choices?: readonly number[];
+}
+
+const numberSpecs = new WeakMap<Options, NumberSpec>();
+
+/** A number option, checked (finite, range, integer, choices) before any work starts. */
+export function numberOption(describe: string, spec: NumberSpec = {}): Options {
+  const opt: Options = {
+    describe: spec.choices ? `${describe} (${spec.choices.join(', ')})` : describe,
+    type: 'number',
+    requiresArg: true,
+    ...(spec.default !== undefined ? { default: spec.default } : {}),
+  };
+  numberSpecs.set(opt, spec);
+  return opt;
+}
+
+function numberCoercer(flag: string, spec: NumberSpec): (raw: unknown) => number | undefined {
+  return (raw) => {
+    if (raw === undefined) return undefined;
+    const n = Array.isArray(raw) ? Number(raw.at(-1)) : Number(raw);
+    const bad = (why: string) => new Error(`--${flag}: ${why}`);
+    if (!Number.isFinite(n)) throw bad('not a number');
+    if (spec.integer && !Number.isInteger(n)) throw bad(`not an integer: ${n}`);
+    if (spec.choices && !spec.choices.includes(n)) throw bad(`must be one of ${spec.choices.join(', ')}, got ${n}`);
+    if (spec.min !== undefined && n < spec.min) throw bad(`must be at least ${spec.min}, got ${n}`);
+    if (spec.max !== undefined && n > spec.max) throw bad(`must be at most ${spec.max}, got ${n}`);
+    return n;
+  };
+}
+
+/** Attach the number checks, which need the flag's name for their messages. */
+function withNumberChecks(options: Record<string, Options>): Record<string, Options> {
+  const out: Record<string, Options> = {};
+  for (const [key, opt] of Object.entries(options)) {
+    const spec = numberSpecs.get(opt);
+    out[key] = spec ? { ...opt, coerce: numberCoercer(key, spec) } : opt;
+  }
+  return out;
+}
+
+export const commonOptions = {
+  'log-level': {
+    describe: 'Log level on stderr (also LOG_LEVEL)',
+    type: 'string',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  },
+  pretty: { describe: 'Human-readable logs (default when stderr is a terminal)', type: 'boolean' },
+} as const satisfies Record<string, Options>;
+
+export interface ToolCli {
+  name: string;
+  /** First help line, e.g. '$0 [options]' or '$0 <OUT>' (positionals declared in `positionals`). */
+  usage: string;
+  /** What the tool does, shown under the usage line. */
+  description: string;
+  positionals?: Record<string, { describe: string; type: 'string' }>;
+  examples: Array<[string, string]>;
+  epilog?: string;
+  options: Record<string, Options>;
+  /** Extra yargs set-up (positionals, checks). */
+  configure?: (y: Argv) => Argv;
+}
+
+/**
+ * Parse argv for a tool. Usage errors print one line on stderr and throw a
+ * CliError(64); --help and --version print and exit 0.
+ */
+export function parseArgs(cli: ToolCli, argv: string[] = process.argv.slice(2)): Record<string, unknown> {
+  const options = withNumberChecks({ ...cli.options, ...commonOptions });
+  const all = [...envArgs(Object.keys(options)), ...argv];
+  let y: Argv = yargs(all)
+    .scriptName(cli.name)
+    .options(options)
+    .parserConfiguration({ 'duplicate-arguments-array': false, 'strip-aliased': true, 'strip-dashed': false })
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      const text = (msg || err?.message || 'invalid arguments').replace(/\s*\n\s*/g, ' ').trim();
+      throw new CliError(EX.USAGE, `${text} (see --help)`);
+    }) as unknown as Argv;
+  // yargs reads positionals from a "default command"; without any, a plain usage text.
+  y = cli.positionals
+    ? y.usage(cli.usage, cli.description, (p) => {
+        for (const [key, opt] of Object.entries(cli.positionals ?? {})) p = p.positional(key, opt);
+        return p;
+      })
+    : y.usage(`${cli.usage}\n\n${cli.description}`);
+  for (const [cmd, desc] of cli.examples) y = y.example(cmd, desc);
+  y = y.epilog(
+    (cli.epilog ? cli.epilog + '\n\n' : '') +
+      `Every flag can also be set in the environment as ${ENV_PREFIX}<FLAG> (e.g. ${envName('log-level')}); flags win.`,
+  );
+  if (cli.configure) y = cli.configure(y);
+  const parsed = y.parseSync() as Record<string, unknown>;
+  // --help / --version already printed; yargs with exitProcess(false) just returns.
+  if (parsed.help || parsed.version) process.exit(EX.OK);
+  return parsed;
+}
+
+/**
+ * Run a tool's main function: exit with what it returns; map a CliError to its
+ * one-line message and status; anything else is an internal error (70), one line
+ * (the stack only with LOG_LEVEL=debug).
+ */
+export function runTool(name: string, main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? EX.OK),
+    (err: unknown) => {
+      if (err instanceof CliError) {
+        process.stderr.write(`${name}: ${err.message}\n`);
+        process.exit(err.exitCode);
+      }
+      const e = err as Error;
+      process.stderr.write(`${name}: internal error: ${e?.message ?? String(err)}\n`);
+      if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${e?.stack}\n`);
+      process.exit(EX.SOFTWARE);
+    },
+  );
+}
+
+/** Create the logger from parsed common flags. */
+export function toolLogger(name: string, args: Record<string, unknown>): Logger {
+  return createLogger(name, {
+    level: (args['log-level'] as string | undefined) ?? undefined,
+    pretty: (args.pretty as boolean | undefined) ?? undefined,
+  });
+}

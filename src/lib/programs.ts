@@ -1,0 +1,27 @@
+// Locating the external programs a tool needs (ffmpeg, arecord): an explicit
+// path from a flag or REC_* variable, else the PATH. Missing → exit 69.
+import { access, constants } from 'node:fs/promises';
+import which from 'which';
+import { CliError, EX } from './exit-codes.js';
+
+/**
+ * Resolve `name` (or `override`, a path or a bare command name) to an executable path.
+ * Throws CliError(69) with a one-line message when it is not there.
+ */
+export async function findProgram(name: string, override?: string, flag?: string): Promise<string> {
+  const wanted = override && override.trim() !== '' ? override : name;
+  if (wanted.includes('/')) {
+    try {
+      await access(wanted, constants.X_OK);
+      return wanted;
+    } catch {
+      throw new CliError(EX.UNAVAILABLE, `${wanted}: not found or not executable${flag ? ` (from ${flag})` : ''}`);
+    }
+  }
+  const found = await which(wanted, { nothrow: true });
+  if (!found) {
+    const hint = name === 'ffmpeg' ? ' (apt-get install ffmpeg, or --ffmpeg PATH)' : name === 'arecord' ? ' (apt-get install alsa-utils, or --arecord PATH)' : '';
+    throw new CliError(EX.UNAVAILABLE, `${wanted}: not found on PATH${hint}`);
+  }
+  return found;
+}

@@ -1,0 +1,190 @@
+// Streaming WAV (RIFF, PCM s16le) writer with the header patched on close, a
+// header reader that tolerates files cut off by a crash, and a repair for them.
+import { open, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+
+export const WAV_HEADER_BYTES = 44;
+/** Size fields while a file is still being written: "unknown, read to end of file". */
+const SIZE_UNKNOWN = 0xffffffff;
+
+export function wavHeader(opts: { rate: number; channels?: number; dataBytes?: number }): Buffer {
+  const channels = opts.channels ?? 1;
+  const blockAlign = channels * 2;
+  const dataBytes = opts.dataBytes ?? SIZE_UNKNOWN;
+  const h = Buffer.alloc(WAV_HEADER_BYTES);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(dataBytes === SIZE_UNKNOWN ? SIZE_UNKNOWN : 36 + dataBytes, 4);
+  h.write('WAVE', 8, 'ascii');
+  h.write('fmt ', 12, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(channels, 22);
+  h.writeUInt32LE(opts.rate, 24);
+  h.writeUInt32LE(opts.rate * blockAlign, 28);
+  h.writeUInt16LE(blockAlign, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
+}
+
+export interface WavInfo {
+  format: number;
+  channels: number;
+  rate: number;
+  bitsPerSample: number;
+  blockAlign: number;
+  /** Byte offset of the first sample. */
+  dataOffset: number;
+  /** Sample bytes actually present (whole blocks), from the file size when the header disagrees. */
+  dataBytes: number;
+  /** The data size in the header, as written. */
+  headerDataBytes: number;
+  /** True when the header's sizes do not match the file (cut off by a crash, or still being written). */
+  needsRepair: boolean;
+  fileBytes: number;
+}
+
+export class WavFormatError extends Error {
+  override name = 'WavFormatError';
+}
+
+/** Read a WAV header (only the first few KiB of the file are read). */
+export async function readWavInfo(path: string): Promise<WavInfo> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.alloc(Math.min(size, 4096));
+    await fh.read(head, 0, head.length, 0);
+    return parseWavHeader(head, size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Parse the RIFF chunks in `head` (the start of a file of `fileBytes` bytes). */
+export function parseWavHeader(head: Buffer, fileBytes: number): WavInfo {
+  if (head.length < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') {
+    throw new WavFormatError('not a RIFF/WAVE file');
+  }
+  let pos = 12;
+  let fmt: Omit<WavInfo, 'dataOffset' | 'dataBytes' | 'headerDataBytes' | 'needsRepair' | 'fileBytes'> | undefined;
+  while (pos + 8 <= head.length) {
+    const id = head.toString('ascii', pos, pos + 4);
+    const size = head.readUInt32LE(pos + 4);
+    const body = pos + 8;
+    if (id === 'fmt ') {
+      if (body + 16 > head.length) break;
+      fmt = {
+        format: head.readUInt16LE(body),
+        channels: head.readUInt16LE(body + 2),
+        rate: head.readUInt32LE(body + 4),
+        blockAlign: head.readUInt16LE(body + 12),
+        bitsPerSample: head.readUInt16LE(body + 14),
+      };
+      // WAVE_FORMAT_EXTENSIBLE carries the real format in its sub-format GUID.
+      if (fmt.format === 0xfffe && size >= 40 && body + 26 <= head.length) fmt.format = head.readUInt16LE(body + 24);
+    } else if (id === 'data') {
+      if (!fmt) throw new WavFormatError('data chunk before fmt chunk');
+      if (fmt.blockAlign === 0) throw new WavFormatError('block align is 0');
+      const available = fileBytes - body;
+      const fromHeader = size === SIZE_UNKNOWN || size === 0 || size > available ? available : size;
+      const dataBytes = fromHeader - (fromHeader % fmt.blockAlign);
+      const riffSize = head.readUInt32LE(4);
+      const needsRepair = size !== dataBytes || (available === dataBytes && riffSize !== body - 8 + dataBytes);
+      return { ...fmt, dataOffset: body, dataBytes, headerDataBytes: size, needsRepair, fileBytes };
+    }
+    pos = body + size + (size % 2);
+  }
+  throw new WavFormatError(fmt ? 'no data chunk in the first 4 KiB' : 'no fmt chunk');
+}
+
+/**
+ * Make a WAV cut off by a crash valid again: size fields set from the samples
+ * present, a trailing partial sample trimmed. No sample is discarded.
+ */
+export async function repairWav(path: string): Promise<WavInfo> {
+  const info = await readWavInfo(path);
+  if (!info.needsRepair) return info;
+  const fh = await open(path, 'r+');
+  try {
+    const end = info.dataOffset + info.dataBytes;
+    if (end < info.fileBytes && info.fileBytes - end < info.blockAlign) await fh.truncate(end);
+    const fields = Buffer.alloc(4);
+    fields.writeUInt32LE(end - 8);
+    await fh.write(fields, 0, 4, 4);
+    fields.writeUInt32LE(info.dataBytes);
+    await fh.write(fields, 0, 4, info.dataOffset - 4);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return { ...(await readWavInfo(path)) };
+}
+
+export interface WavWriterOptions {
+  rate: number;
+  /** Open with 'wx' so an existing file is never overwritten. */
+  exclusive?: boolean;
+}
+
+/**
+ * Appends PCM to a WAV file through a write stream; `close()` patches the header.
+ * `pendingBytes` tells callers how much is queued, so they can bound it.
+ */
+export class WavWriter {
+  private readonly stream: WriteStream;
+  private failure: Error | undefined;
+  dataBytes = 0;
+
+  private constructor(
+    readonly path: string,
+    readonly rate: number,
+    stream: WriteStream,
+  ) {
+    this.stream = stream;
+    stream.on('error', (err) => {
+      this.failure ??= err;
+    });
+  }
+
+  static async create(path: string, opts: WavWriterOptions): Promise<WavWriter> {
+    const stream = createWriteStream(path, { flags: opts.exclusive === false ? 'w' : 'wx', highWaterMark: 64 * 1024 });
+    await once(stream, 'open');
+    const w = new WavWriter(path, opts.rate, stream);
+    stream.write(wavHeader({ rate: opts.rate }));
+    return w;
+  }
+
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Bytes handed to the writer but not yet on disk. */
+  get pendingBytes(): number {
+    return this.stream.writableLength;
+  }
+
+  write(pcm: Buffer): void {
+    if (this.failure) return;
+    this.dataBytes += pcm.length;
+    this.stream.write(pcm);
+  }
+
+  /** Flush, patch the sizes in the header, close. Throws the first write error. */
+  async close(): Promise<{ path: string; dataBytes: number }> {
+    if (!this.stream.closed) {
+      this.stream.end();
+      await once(this.stream, 'close').catch(() => undefined);
+    }
+    if (this.failure) throw this.failure;
+    const fh: FileHandle = await open(this.path, 'r+');
+    try {
+      await fh.write(wavHeader({ rate: this.rate, dataBytes: this.dataBytes }), 0, WAV_HEADER_BYTES, 0);
+    } finally {
+      await fh.close();
+    }
+    return { path: this.path, dataBytes: this.dataBytes };
+  }
+}
