@@ -74,9 +74,12 @@ async function makeClip(spec: Spec, tmp: string, i: number): Promise<Float32Arra
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
     .usage('Usage: $0 [--out-dir DIR]\n\nRegenerate the demo recording and its ground-truth JSON.')
-    .option('out-dir', { type: 'string', default: 'examples/demo', describe: 'output directory (relative to cwd)' })
+    .option('out-dir', { type: 'string', default: 'examples/demo', requiresArg: true, describe: 'output directory (relative to cwd)' })
     .strict()
     .help()
+    .fail((msg, err) => {
+      throw Object.assign(err ?? new Error(msg), { usage: true }); // one line via main().catch, not a help dump
+    })
     .parseAsync();
   const outDir = resolve(argv['out-dir']);
   const tmp = await mkdtemp(join(tmpdir(), 'make-demo-'));
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const e = err as { shortMessage?: string; message?: string };
+  const e = err as { shortMessage?: string; message?: string; usage?: boolean };
   console.error(`make-demo: ${(e.shortMessage ?? e.message ?? String(err)).split('\n')[0]}`);
-  process.exit(1);
+  process.exit(e.usage ? 64 : 1); // 64 = EX_USAGE, as the project's tools use
 });

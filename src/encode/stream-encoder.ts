@@ -150,8 +150,10 @@ export class StreamEncoder {
     return this.exit !== undefined;
   }
 
+  /** Whether `bytes` more fit in the queue (an empty queue takes any chunk). */
   hasRoom(bytes: number): boolean {
-    return this.queuedBytes + bytes <= this.maxQueueBytes;
+    const queued = this.queuedBytes;
+    return queued === 0 || queued + bytes <= this.maxQueueBytes;
   }
 
   /**

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+import { notBuilt } from "../dist/src/cli/not-built.js";
+notBuilt("rec-segment", 4);
