@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     .usage('Usage: $0 [--out-dir DIR]\n\nRegenerate the demo recording and its ground-truth JSON.')
     .option('out-dir', { type: 'string', default: 'examples/demo', requiresArg: true, describe: 'output directory (relative to cwd)' })
     .strict()
+    .version(false)
     .help()
     .fail((msg, err) => {
       throw Object.assign(err ?? new Error(msg), { usage: true }); // one line via main().catch, not a help dump

@@ -1,0 +1,154 @@
+// rec-capture end to end: decoding real files, real-time pacing, filters, a
+// dying fake arecord that must be restarted, and the error paths.
+import t from 'tap';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { FIXTURES, bin, measurePcm, synth, tempDir } from './helpers.js';
+
+function capture(args: string[], opts: { env?: Record<string, string> } = {}) {
+  return execa('node', [bin('rec-capture'), ...args], { encoding: 'buffer', reject: false, ...opts });
+}
+
+t.test('--input mp3/wav/opus gives exactly the right number of PCM bytes', async (t) => {
+  const dir = await tempDir(t);
+  // 1.5 s, stereo, at a rate that needs resampling for mp3 and wav.
+  const files = {
+    mp3: await synth(join(dir, 't.mp3'), 'sine=f=440:d=1.5', ['-ar', '44100', '-ac', '2']),
+    wav: await synth(join(dir, 't.wav'), 'sine=f=440:d=1.5', ['-ar', '22050', '-ac', '2']),
+    opus: await synth(join(dir, 't.opus'), 'sine=f=440:d=1.5', ['-ar', '48000', '-ac', '2']),
+  };
+  for (const [kind, file] of Object.entries(files)) {
+    const r = await capture(['--input', file]);
+    t.equal(r.exitCode, 0, `${kind}: exit 0`);
+    t.equal(r.stdout.length, 1.5 * 48000 * 2, `${kind}: 1.5 s of 48 kHz mono s16le`);
+    t.ok(measurePcm(Buffer.from(r.stdout)).rmsDbfs > -30, `${kind}: not silence`);
+  }
+  const r16 = await capture(['--input', files.wav, '--rate', '16000']);
+  t.equal(r16.stdout.length, 1.5 * 16000 * 2, '--rate 16000');
+});
+
+t.test('--input - decodes stdin; --duration cuts exactly', async (t) => {
+  const dir = await tempDir(t);
+  const file = await synth(join(dir, 'in.wav'), 'sine=d=2');
+  const r = await execa('node', [bin('rec-capture'), '--input', '-', '--duration', '0.73'], { inputFile: file, encoding: 'buffer', reject: false });
+  t.equal(r.exitCode, 0);
+  t.equal(r.stdout.length, Math.round(0.73 * 48000) * 2);
+});
+
+t.test('--gain and --highpass are applied', async (t) => {
+  const dir = await tempDir(t);
+  const file = await synth(join(dir, 'low.wav'), 'sine=f=100:d=1');
+  const plain = measurePcm(Buffer.from((await capture(['--input', file])).stdout));
+  const quieter = measurePcm(Buffer.from((await capture(['--input', file, '--gain', '-20'])).stdout));
+  t.ok(Math.abs(plain.rmsDbfs - quieter.rmsDbfs - 20) < 0.5, `gain -20 dB: ${plain.rmsDbfs.toFixed(1)} → ${quieter.rmsDbfs.toFixed(1)}`);
+  const filtered = measurePcm(Buffer.from((await capture(['--input', file, '--highpass', '1000'])).stdout));
+  t.ok(plain.rmsDbfs - filtered.rmsDbfs > 15, `100 Hz tone through a 1 kHz high-pass: ${filtered.rmsDbfs.toFixed(1)} dBFS`);
+});
+
+t.test('--realtime paces the output at real time', async (t) => {
+  const dir = await tempDir(t);
+  const file = await synth(join(dir, 'rt.wav'), 'sine=d=1.5');
+  const child = execa('node', [bin('rec-capture'), '--input', file, '--realtime'], { encoding: 'buffer', buffer: false, reject: false });
+  let first = 0;
+  let bytes = 0;
+  for await (const chunk of child.stdout) {
+    first ||= performance.now();
+    bytes += chunk.length;
+  }
+  const elapsed = performance.now() - first;
+  t.equal(bytes, 144000);
+  // 1.48 s from the first frame to the last; a margin for a loaded machine.
+  t.ok(elapsed > 1350 && elapsed < 2500, `1.5 s of audio took ${elapsed.toFixed(0)} ms`);
+  t.equal((await child).exitCode, 0);
+});
+
+t.test('a source that keeps dying is restarted and the stream stays frame-aligned', async (t) => {
+  const dir = await tempDir(t);
+  const counter = join(dir, 'starts');
+  const r = await capture(['--device', 'fake', '--arecord', join(FIXTURES, 'arecord-dies.mjs'), '--retry-delay', '0.05', '--duration', '1'], {
+    env: { FAKE_ARECORD_COUNTER: counter },
+  });
+  t.equal(r.exitCode, 0);
+  const pcm = Buffer.from(r.stdout);
+  t.equal(pcm.length, 96000, 'exactly 1 s of audio');
+  const starts = (await readFile(counter, 'utf8')).length;
+  t.ok(starts >= 4, `arecord started ${starts} times`);
+  // Every frame carries one value; a misaligned frame would mix two, or the 0x7f7f tail.
+  let mixed = 0;
+  const values = new Set<number>();
+  for (let off = 0; off < pcm.length; off += 1920) {
+    const v = pcm.readInt16LE(off);
+    values.add(v);
+    for (let s = off; s < off + 1920; s += 2) if (pcm.readInt16LE(s) !== v) mixed++;
+  }
+  t.equal(mixed, 0, 'no half frames or garbage downstream');
+  t.equal(values.size, 50, 'every frame is a distinct real frame');
+  const stderr = Buffer.from(r.stderr).toString();
+  t.match(stderr, /capture source lost \(arecord exited with status 1: arecord: main:831: audio open error/);
+  t.match(stderr, /partial frame dropped/);
+});
+
+t.test('usage errors: exit 64 with one line on stderr', async (t) => {
+  const cases = [
+    ['--input', 'x.wav', '--rate', '44100'],
+    ['--device', 'hw:1', '--input', 'x.wav'],
+    [],
+    ['--input', 'x.wav', '--bogus'],
+    ['--device', 'hw:1', '--realtime'],
+    ['--input', 'x.wav', '--gain', 'loud'],
+  ];
+  for (const args of cases) {
+    const r = await capture(args);
+    const stderr = Buffer.from(r.stderr).toString();
+    t.equal(r.exitCode, 64, `${args.join(' ')} → 64`);
+    t.equal(stderr.trimEnd().split('\n').length, 1, `one line: ${stderr.trim()}`);
+    t.match(stderr, /^rec-capture: /);
+  }
+  const env = await capture(['--input', 'x.wav'], { env: { REC_RATE: 'fast', REC_OUT: '/elsewhere' } });
+  t.equal(env.exitCode, 64, 'bad REC_RATE is a usage error; REC_OUT (another tool\'s) is ignored');
+  t.match(Buffer.from(env.stderr).toString(), /--rate: not a number/);
+});
+
+t.test('missing program 69, missing input 66, undecodable input 65', async (t) => {
+  const dir = await tempDir(t);
+  const file = await synth(join(dir, 'ok.wav'), 'sine=d=0.2');
+  const noFfmpeg = await capture(['--input', file], { env: { REC_FFMPEG: join(dir, 'nope') } });
+  t.equal(noFfmpeg.exitCode, 69);
+  t.match(Buffer.from(noFfmpeg.stderr).toString(), /^rec-capture: .*nope: not found/);
+  const noArecord = await capture(['--device', 'hw:9', '--arecord', 'no-such-arecord-here']);
+  t.equal(noArecord.exitCode, 69);
+  t.match(Buffer.from(noArecord.stderr).toString(), /not found on PATH/);
+  const missing = await capture(['--input', join(dir, 'missing.mp3')]);
+  t.equal(missing.exitCode, 66);
+  const junk = join(dir, 'junk.mp3');
+  await execa('sh', ['-c', `head -c 5000 /dev/urandom > ${junk}`]);
+  const bad = await capture(['--input', junk]);
+  t.equal(bad.exitCode, 65);
+  t.match(Buffer.from(bad.stderr).toString(), /^rec-capture: cannot decode/);
+});
+
+t.test('a closed downstream pipe ends it quietly with 0', async (t) => {
+  const dir = await tempDir(t);
+  const file = await synth(join(dir, 'long.wav'), 'sine=d=30');
+  const r = await execa('sh', ['-c', `node ${bin('rec-capture')} --input ${file} | head -c 1000 > /dev/null; echo "status=\${PIPESTATUS:-$?}"`], {
+    shell: false,
+    reject: false,
+  });
+  t.equal(r.exitCode, 0);
+  const child = execa('node', [bin('rec-capture'), '--input', file], { buffer: false, reject: false });
+  for await (const _chunk of child.stdout) break;
+  child.stdout.destroy();
+  const res = await child;
+  t.equal(res.exitCode, 0, 'EPIPE → exit 0');
+  t.equal(String(res.stderr ?? ''), '', 'no error message');
+});
+
+t.test('refuses to write PCM to a terminal', async (t) => {
+  const dir = await tempDir(t);
+  const file = await synth(join(dir, 'a.wav'), 'sine=d=0.2');
+  // script(1) gives the tool a pseudo-terminal as stdout.
+  const r = await execa('script', ['-qec', `node ${bin('rec-capture')} --input ${file}`, '/dev/null'], { reject: false });
+  t.equal(r.exitCode, 64);
+  t.match(r.stdout, /refusing to write raw PCM to a terminal/);
+});
