@@ -102,7 +102,8 @@ runTool(NAME, async () => {
       else throw err;
     },
   );
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+  // process.on, not once: execa's exit hook re-raises a signal nobody else listens to any more.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop.abort());
 
   log.debug({ source, stages: stages.map((s) => [s.program, ...s.args].join(' ')) }, 'starting capture');
   const result = await supervise({

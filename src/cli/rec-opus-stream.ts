@@ -78,7 +78,8 @@ runTool(NAME, async () => {
   };
   // SIGINT/SIGTERM: stop reading and finish the file with what has arrived.
   const stop = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+  // process.on, not once: execa's exit hook re-raises a signal nobody else listens to any more.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop.abort());
 
   let result: EncodeResult;
   try {
