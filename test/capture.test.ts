@@ -105,9 +105,29 @@ t.test('usage errors: exit 64 with one line on stderr', async (t) => {
     t.equal(stderr.trimEnd().split('\n').length, 1, `one line: ${stderr.trim()}`);
     t.match(stderr, /^rec-capture: /);
   }
+  const help = await capture(['--help']);
+  t.equal(help.exitCode, 0, '--help exits 0');
+  t.match(Buffer.from(help.stdout).toString(), /--realtime/);
   const env = await capture(['--input', 'x.wav'], { env: { REC_RATE: 'fast', REC_OUT: '/elsewhere' } });
   t.equal(env.exitCode, 64, 'bad REC_RATE is a usage error; REC_OUT (another tool\'s) is ignored');
   t.match(Buffer.from(env.stderr).toString(), /--rate: not a number/);
+});
+
+t.test('REC_* variables: a typed --input wins over REC_DEVICE', async (t) => {
+  const dir = await tempDir(t);
+  const file = await synth(join(dir, 'a.wav'), 'sine=d=0.5');
+  const r = await capture(['--input', file], { env: { REC_DEVICE: 'hw:7', REC_RATE: '16000' } });
+  t.equal(r.exitCode, 0, Buffer.from(r.stderr).toString());
+  t.equal(r.stdout.length, 16000, 'REC_RATE applied: 0.5 s at 16 kHz');
+});
+
+t.test('a full disk behind stdout is an I/O error (74), not a crash', async (t) => {
+  const dir = await tempDir(t);
+  const file = await synth(join(dir, 'a.wav'), 'sine=d=2');
+  const r = await execa('sh', ['-c', `node ${bin('rec-capture')} --input ${file} > /dev/full`], { reject: false });
+  t.equal(r.exitCode, 74);
+  t.match(r.stderr, /^rec-capture: cannot write PCM to stdout: .*no space left/);
+  t.equal(r.stderr.trimEnd().split('\n').length, 1);
 });
 
 t.test('missing program 69, missing input 66, undecodable input 65', async (t) => {

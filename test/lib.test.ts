@@ -106,6 +106,14 @@ t.test('readNdjson reports bad lines with their numbers and keeps going', async 
 t.test('envArgs maps only this tool\'s options, flags after them win', async (t) => {
   const env = { REC_STATUS_FILE: '/s.json', REC_OUT: '/x', REC_RATE: '16000', OTHER: '1' };
   t.same(envArgs(['status-file', 'rate'], env), ['--status-file=/s.json', '--rate=16000']);
+  // Booleans take the usual words; anything else is a usage error.
+  t.same(envArgs(['force'], { REC_FORCE: 'Yes' }, { booleans: ['force'] }), ['--force=true']);
+  t.same(envArgs(['force'], { REC_FORCE: '0' }, { booleans: ['force'] }), ['--force=false']);
+  t.throws(() => envArgs(['force'], { REC_FORCE: 'maybe' }, { booleans: ['force'] }), { exitCode: 64, message: /REC_FORCE/ });
+  // A typed flag silences the variables of the options it excludes.
+  const both = { REC_DEVICE: 'hw:1', REC_INPUT: 'x.wav' };
+  t.same(envArgs(['device', 'input'], both, { exclusive: [['device', 'input']], given: new Set(['input']) }), []);
+  t.same(envArgs(['device'], both, { exclusive: [['device', 'input']], given: new Set() }), ['--device=hw:1']);
 });
 
 t.test('partial paths', async (t) => {

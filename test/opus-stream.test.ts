@@ -89,6 +89,26 @@ t.test('SIGTERM finishes the file with what has arrived', async (t) => {
   t.ok(Math.abs(d.durationMs - (line.durationMs as number)) <= 20, 'everything fed is in the file');
 });
 
+t.test('Ctrl-C (SIGINT to the whole process group) keeps what was recorded', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'ctrl-c.opus');
+  const sh = execa('sh', ['-c', `node ${bin('rec-capture')} --input ${DEMO} --realtime | node ${bin('rec-opus-stream')} ${out}`], {
+    reject: false,
+    detached: true, // its own process group, as a terminal's foreground job
+  });
+  const partial = join(dir, 'ctrl-c.partial.opus');
+  for (let i = 0; i < 100 && !((await stat(partial).catch(() => undefined))?.size ?? 0); i++) await sleep(100);
+  await sleep(1000);
+  process.kill(-sh.pid!, 'SIGINT');
+  const r = await sh;
+  const line = resultLine(r.stdout);
+  t.match(line, { ok: true, path: out });
+  const d = await decode(out);
+  t.ok(d.durationMs > 500, `kept ${d.durationMs} ms`);
+  t.ok(Math.abs(d.durationMs - (line.durationMs as number)) <= 20);
+  t.same(await readdir(dir), ['ctrl-c.opus']);
+});
+
 t.test('encoder failure: exit 1, ok:false line, no stray files', async (t) => {
   const dir = await tempDir(t);
   const wav = await synth(join(dir, 'a.wav'), 'sine=d=2', ['-ac', '1']);
@@ -109,8 +129,9 @@ t.test('exit statuses for bad input and output', async (t) => {
     [['--input', join(dir, 'none.wav'), join(dir, 'o.opus')], 66, /no such file/],
     [['--input', stereo, join(dir, 'o.opus')], 65, /expected 16-bit PCM mono/],
     [['--input', join(dir, 'junk.wav'), join(dir, 'o.opus')], 65, /not a RIFF/],
-    [['--input', mono, join(dir, 'exists.opus')], 73, /already exists \(use --force/],
+    [['--input', mono, join(dir, 'exists.opus')], 73, /already exists; use --force/],
     [['--input', mono, '--ffmpeg', join(dir, 'no-ffmpeg'), join(dir, 'o.opus')], 69, /not found or not executable/],
+    [['--input', mono, join(dir, 'exists.opus', 'sub', 'o.opus')], 73, /cannot create directory/],
     [['--input', mono, '--complexity', '11', join(dir, 'o.opus')], 64, /--complexity: must be at most 10/],
     [['--input', mono], 64, /Not enough non-option arguments/],
   ];
@@ -120,7 +141,20 @@ t.test('exit statuses for bad input and output', async (t) => {
     t.match(r.stderr, message);
     t.equal(r.stderr.trimEnd().split('\n').length, 1, 'one line');
   }
+  const envForce = await opusStream(['--input', mono, join(dir, 'exists.opus')], { env: { REC_FORCE: '1', REC_INPUT: '/dev/null' } });
+  t.equal(envForce.exitCode, 73, 'per-invocation flags (--force, --input) are never taken from the environment');
   t.equal(await readFile(join(dir, 'exists.opus'), 'utf8'), 'keep me', 'existing file untouched');
+  // A partial may be another encoder's live file: not replaced without --force.
+  await writeFile(join(dir, 'live.partial.opus'), 'someone else is writing this');
+  const live = await opusStream(['--input', mono, join(dir, 'live.opus')]);
+  t.equal(live.exitCode, 73);
+  t.match(live.stderr, /live\.partial\.opus: already exists .*--force/);
+  t.equal(await readFile(join(dir, 'live.partial.opus'), 'utf8'), 'someone else is writing this');
+  const empty = await opusStream([join(dir, 'empty.opus')], { input: '' });
+  t.equal(empty.exitCode, 1, 'no audio on stdin is a failed encode');
+  t.match(resultLine(empty.stdout), { ok: false, error: 'no audio to encode' });
+  const full = await execa('sh', ['-c', `node ${bin('rec-opus-stream')} --input ${mono} ${join(dir, 'full.opus')} > /dev/full`], { reject: false });
+  t.equal(full.exitCode, 74, 'result line cannot be written: 74');
   t.notOk((await readdir(dir)).some((f) => f.startsWith('o.')), 'nothing written on error');
   const forced = await opusStream(['--input', mono, '--force', join(dir, 'exists.opus')]);
   t.equal(forced.exitCode, 0);

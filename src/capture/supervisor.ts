@@ -115,7 +115,7 @@ function describe(exits: StageExit[]): string {
 
 export async function supervise(opts: SupervisorOptions): Promise<SupervisorResult> {
   const initialDelay = opts.retryDelayMs ?? 1000;
-  const maxDelay = opts.maxRetryDelayMs ?? 30_000;
+  const maxDelay = Math.max(initialDelay, opts.maxRetryDelayMs ?? 30_000);
   const healthy = opts.healthyRunBytes ?? opts.frameBytes * 50 * 10;
   let delay = initialDelay;
   let runs = 0;

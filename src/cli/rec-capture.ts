@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
 import { CliError, EX } from '../lib/exit-codes.js';
-import { onEpipe } from '../lib/epipe.js';
+import { isClosedPipe, onEpipe, outputWriteError } from '../lib/epipe.js';
 import { findProgram } from '../lib/programs.js';
 import { RATES, frameBytes, BYTES_PER_SAMPLE } from '../lib/pcm.js';
 import { isUrl, restartPolicy, sourceStages, type CaptureSettings, type SourceSpec } from '../capture/source.js';
@@ -43,6 +43,8 @@ const cli: ToolCli = {
     ffmpeg: { describe: 'ffmpeg executable', type: 'string', requiresArg: true },
     'retry-delay': numberOption('First delay in seconds before restarting a lost source (doubles up to 30 s)', { default: 1, min: 0.05 }),
   },
+  // REC_DEVICE for the service, --input typed in a shell: the flag wins.
+  exclusive: [['device', 'input']],
   configure: (y) =>
     y.check((a) => {
       if (!a.device === !a.input) throw new Error('give exactly one of --device or --input');
@@ -92,16 +94,14 @@ runTool(NAME, async () => {
   }
   if (args.realtime) chain.push(new RealtimePacer({ bytesPerSecond: settings.rate * BYTES_PER_SAMPLE, frameBytes: frame }));
   let downstreamClosed = false;
-  onEpipe(process.stdout, () => {
-    downstreamClosed = true;
+  let writeError: NodeJS.ErrnoException | undefined;
+  const onWriteError = (err: NodeJS.ErrnoException) => {
+    if (isClosedPipe(err)) downstreamClosed = true;
+    else writeError ??= err;
     stop.abort();
-  });
-  const delivered = pipeline([head, ...chain, process.stdout] as ReadonlyArray<NodeJS.ReadableStream | NodeJS.WritableStream>).catch(
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') downstreamClosed = true;
-      else throw err;
-    },
-  );
+  };
+  onEpipe(process.stdout, () => onWriteError({ code: 'EPIPE' } as NodeJS.ErrnoException), onWriteError);
+  const delivered = pipeline([head, ...chain, process.stdout] as ReadonlyArray<NodeJS.ReadableStream | NodeJS.WritableStream>).catch(onWriteError);
   // process.on, not once: execa's exit hook re-raises a signal nobody else listens to any more.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop.abort());
 
@@ -118,6 +118,7 @@ runTool(NAME, async () => {
   });
   head.end();
   await delivered;
+  if (writeError) throw outputWriteError('PCM to stdout', writeError);
   if (downstreamClosed) return EX.OK;
   if (result.outcome === 'failed') {
     throw new CliError(EX.DATAERR, `cannot decode ${input}: ${describeExits(result.lastExit)}`);

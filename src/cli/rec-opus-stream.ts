@@ -1,11 +1,11 @@
 // rec-opus-stream: PCM on stdin (or a WAV file) → OUT.partial.opus while encoding
 // → OUT.opus when ffmpeg exits cleanly. Prints one NDJSON result line.
-import { access, stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
 import { CliError, EX } from '../lib/exit-codes.js';
 import { findProgram } from '../lib/programs.js';
-import { writeNdjson } from '../lib/ndjson.js';
+import { isClosedPipe, outputWriteError, writeAndFlush } from '../lib/epipe.js';
 import { RATES } from '../lib/pcm.js';
 import { WavFormatError } from '../lib/wav.js';
 import { CONTAINERS, DEFAULT_SETTINGS, containerExtension, type Container } from '../encode/settings.js';
@@ -26,8 +26,11 @@ const cli: ToolCli = {
     ['rec-capture --device hw:1,0 --duration 60 | $0 --container webm minute.webm', 'a minute from the microphone as WebM'],
   ],
   epilog:
-    'Prints {"type":"encode.finished","path",…,"ok"} on stdout. Exit status: 0 encoded, 1 encoder failed,\n' +
-    '64 usage, 65 bad input, 66 input missing, 69 ffmpeg missing, 73 cannot create output.',
+    'Prints {"type":"encode.finished","ok",…,"path","bytes","durationMs"} on stdout.\n' +
+    'Exit status: 0 encoded, 1 encoder failed (or no audio), 64 usage, 65 bad input, 66 input missing or unreadable,\n' +
+    '69 ffmpeg missing, 73 cannot create output, 74 cannot write stdout.',
+  // Per-invocation flags: never from a shared environment file (REC_INPUT is rec-capture's).
+  noEnv: ['input', 'force', 'keep-partial'],
   options: {
     input: { alias: 'i', describe: 'WAV file to encode instead of PCM on stdin', type: 'string', requiresArg: true },
     rate: numberOption('Sample rate of PCM on stdin', { default: 48000, choices: [...RATES] }),
@@ -59,8 +62,8 @@ runTool(NAME, async () => {
   const ffmpeg = await findProgram('ffmpeg', (args.ffmpeg as string | undefined) ?? process.env.REC_FFMPEG, '--ffmpeg');
   if (!input && process.stdin.isTTY) throw new CliError(EX.USAGE, 'no input: pipe PCM on stdin or give --input FILE.wav');
   if (input) {
-    await access(input).catch(() => {
-      throw new CliError(EX.NOINPUT, `${input}: no such file`);
+    await access(input, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(EX.NOINPUT, err.code === 'ENOENT' ? `${input}: no such file` : `${input}: cannot read (${err.code})`);
     });
     if ((await stat(input)).isDirectory()) throw new CliError(EX.NOINPUT, `${input}: is a directory`);
   }
@@ -72,6 +75,7 @@ runTool(NAME, async () => {
     complexity: args.complexity as number,
     pageMs: args['page-ms'] as number,
     overwrite: args.force as boolean,
+    replacePartial: args.force as boolean,
     keepPartialOnFailure: args['keep-partial'] as boolean,
     closeTimeoutMs: (args.timeout as number) * 1000,
     log,
@@ -93,13 +97,19 @@ runTool(NAME, async () => {
     }
   } catch (err) {
     if (err instanceof EncoderStartError) {
-      throw new CliError(EX.CANTCREAT, err.code === 'EEXIST' ? `${err.message} (use --force to replace it)` : err.message);
+      throw new CliError(EX.CANTCREAT, err.reason === 'exists' ? `${err.message}; use --force to replace it` : err.message);
     }
     if (err instanceof WavFormatError) throw new CliError(EX.DATAERR, `${input}: ${err.message.replace(`${input}: `, '')}`);
     throw err;
   }
   const { stderrTail, ...line } = result;
-  writeNdjson(process.stdout, { type: 'encode.finished', ...line });
+  process.stdout.on('error', () => undefined); // reported by writeAndFlush below
+  try {
+    await writeAndFlush(process.stdout, JSON.stringify({ type: 'encode.finished', ...line }) + '\n');
+  } catch (err) {
+    // Nobody reading the result is fine; a full disk behind a redirect is not.
+    if (!isClosedPipe(err as NodeJS.ErrnoException)) throw outputWriteError('the result line', err as NodeJS.ErrnoException);
+  }
   if (!result.ok) {
     log.error({ error: result.error, exitCode: result.exitCode, stderr: stderrTail }, 'encoding failed');
     return EX.FAILURE;

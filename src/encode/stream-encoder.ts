@@ -2,7 +2,7 @@
 // renamed to `<name>.opus` once ffmpeg has exited cleanly with every frame.
 // feed() never blocks: frames beyond a bounded queue are dropped and counted, and
 // such a file is reported as not ok, so the caller can encode the WAV instead.
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setPriority } from 'node:os';
@@ -25,6 +25,11 @@ export interface StreamEncoderOptions extends Partial<EncoderSettings> {
   keepPartialOnFailure?: boolean;
   /** Replace an existing final file (default: refuse to start). */
   overwrite?: boolean;
+  /**
+   * Replace an existing `.partial` file (default: yes; a partial at a path the
+   * caller owns is a leftover of a crash). The CLI asks first: it may be live.
+   */
+  replacePartial?: boolean;
   /** Niceness for ffmpeg (e.g. 10 for offline encodes beside live capture). */
   nice?: number;
   log?: Logger;
@@ -50,7 +55,9 @@ export class EncoderStartError extends Error {
   override name = 'EncoderStartError';
   constructor(
     message: string,
-    readonly code: string,
+    /** `exists`: the final (or partial) file is there and may not be replaced; `create`: the output cannot be created. */
+    readonly reason: 'exists' | 'create',
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -90,13 +97,22 @@ export class StreamEncoder {
       pageMs: opts.pageMs ?? DEFAULT_SETTINGS.pageMs,
     };
     if (!opts.overwrite && existsSync(this.path)) {
-      throw new EncoderStartError(`${this.path}: already exists`, 'EEXIST');
+      throw new EncoderStartError(`${this.path}: already exists`, 'exists', 'EEXIST');
     }
     try {
       mkdirSync(dirname(this.path), { recursive: true });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new EncoderStartError(`${dirname(this.path)}: cannot create directory: ${e.code ?? e.message}`, e.code ?? 'EIO');
+      throw new EncoderStartError(`${dirname(this.path)}: cannot create directory (${e.code ?? e.message})`, 'create', e.code);
+    }
+    // Create the partial ourselves: an unwritable place is a clear error before
+    // any process starts, and a partial we may not replace is never touched.
+    try {
+      closeSync(openSync(this.partialPath, opts.replacePartial === false ? 'wx' : 'w'));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EEXIST') throw new EncoderStartError(`${this.partialPath}: already exists (another encoder may be writing it)`, 'exists', e.code);
+      throw new EncoderStartError(`${this.partialPath}: cannot create (${e.code ?? e.message})`, 'create', e.code);
     }
     this.child = execa(opts.ffmpeg, ffmpegEncodeArgs(opts.rate, settings, this.partialPath), {
       stdin: 'pipe',
@@ -104,6 +120,9 @@ export class StreamEncoder {
       stderr: 'pipe',
       reject: false,
       buffer: false,
+      // Own process group: Ctrl-C in a terminal reaches us, not ffmpeg, so we
+      // can close its input and keep the file (ffmpeg would exit 255 mid-stream).
+      detached: true,
     });
     if (opts.nice && this.child.pid) {
       try {
@@ -226,6 +245,7 @@ export class StreamEncoder {
     else if (exit.error) error = exit.error;
     else if (exit.code !== 0) error = exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with status ${exit.code}`;
     else if (this.dropped > 0) error = `${this.dropped} frames dropped (encoder too slow)`;
+    else if (this.fedBytes === 0) error = 'no audio to encode';
     let bytes = (await stat(this.partialPath).catch(() => undefined))?.size;
     if (error === null && bytes === undefined) error = 'ffmpeg exited 0 but wrote no file';
     let path = this.path;

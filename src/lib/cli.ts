@@ -12,6 +12,18 @@ export function envName(option: string): string {
   return ENV_PREFIX + option.replace(/-/g, '_').toUpperCase();
 }
 
+export interface EnvArgsOptions {
+  /** Boolean options: their variables take 1/0, true/false, yes/no, on/off. */
+  booleans?: Iterable<string>;
+  /** Groups of mutually exclusive options: one given as a flag silences the others' variables. */
+  exclusive?: string[][];
+  /** Flags the user typed (names without dashes), to apply `exclusive`. */
+  given?: Set<string>;
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
 /**
  * Turn the REC_* variables that name one of this tool's options into flags placed
  * before the user's own, so flags win over the environment and both are validated
@@ -19,13 +31,44 @@ export function envName(option: string): string {
  * EnvironmentFile serves every tool, so yargs' own .env() (which feeds *every*
  * REC_* variable to strict mode) cannot be used.
  */
-export function envArgs(optionNames: Iterable<string>, env: NodeJS.ProcessEnv = process.env): string[] {
+export function envArgs(optionNames: Iterable<string>, env: NodeJS.ProcessEnv = process.env, opts: EnvArgsOptions = {}): string[] {
+  const booleans = new Set(opts.booleans ?? []);
+  const given = opts.given ?? new Set<string>();
+  const silenced = new Set<string>();
+  for (const group of opts.exclusive ?? []) {
+    if (group.some((o) => given.has(o))) for (const o of group) silenced.add(o);
+  }
   const args: string[] = [];
   for (const name of optionNames) {
-    const value = env[envName(name)];
-    if (value !== undefined && value !== '') args.push(`--${name}=${value}`);
+    const variable = envName(name);
+    let value = env[variable];
+    if (value === undefined || value === '' || silenced.has(name)) continue;
+    if (booleans.has(name)) {
+      const word = value.trim().toLowerCase();
+      if (TRUE_WORDS.has(word)) value = 'true';
+      else if (FALSE_WORDS.has(word)) value = 'false';
+      else throw new CliError(EX.USAGE, `${variable}: expected 1/0, true/false, yes/no or on/off, got "${value}"`);
+    }
+    args.push(`--${name}=${value}`);
   }
   return args;
+}
+
+/** Names of the options typed on the command line (aliases resolved). */
+function givenFlags(argv: string[], options: Record<string, Options>): Set<string> {
+  const byAlias = new Map<string, string>();
+  for (const [key, opt] of Object.entries(options)) {
+    byAlias.set(key, key);
+    for (const a of [opt.alias ?? []].flat()) byAlias.set(a, key);
+  }
+  const given = new Set<string>();
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const m = /^--?(?:no-)?([^=]+)/.exec(arg);
+    const key = m && byAlias.get(m[1]!);
+    if (key) given.add(key);
+  }
+  return given;
 }
 
 export interface NumberSpec {
@@ -93,6 +136,10 @@ export interface ToolCli {
   examples: Array<[string, string]>;
   epilog?: string;
   options: Record<string, Options>;
+  /** Options never read from the environment (per-invocation ones, like an input file). */
+  noEnv?: string[];
+  /** Mutually exclusive options: giving one as a flag ignores the others' REC_* variables. */
+  exclusive?: string[][];
   /** Extra yargs set-up (positionals, checks). */
   configure?: (y: Argv) => Argv;
 }
@@ -103,7 +150,11 @@ export interface ToolCli {
  */
 export function parseArgs(cli: ToolCli, argv: string[] = process.argv.slice(2)): Record<string, unknown> {
   const options = withNumberChecks({ ...cli.options, ...commonOptions });
-  const all = [...envArgs(Object.keys(options)), ...argv];
+  const fromEnv = Object.keys(options).filter((k) => !cli.noEnv?.includes(k));
+  const booleans = Object.entries(options).filter(([, o]) => o.type === 'boolean').map(([k]) => k);
+  const env = envArgs(fromEnv, process.env, { booleans, exclusive: cli.exclusive ?? [], given: givenFlags(argv, options) });
+  const all = [...env, ...argv];
+  const helpAsked = argv.some((a) => a === '--help' || a === '-h' || a === '--version');
   let y: Argv = yargs(all)
     .scriptName(cli.name)
     .options(options)
@@ -130,7 +181,8 @@ export function parseArgs(cli: ToolCli, argv: string[] = process.argv.slice(2)):
     (cli.epilog ? cli.epilog + '\n\n' : '') +
       `Every flag can also be set in the environment as ${ENV_PREFIX}<FLAG> (e.g. ${envName('log-level')}); flags win.`,
   );
-  if (cli.configure) y = cli.configure(y);
+  // Checks of combinations must not stop --help or --version.
+  if (cli.configure && !helpAsked) y = cli.configure(y);
   const parsed = y.parseSync() as Record<string, unknown>;
   // --help / --version already printed; yargs with exitProcess(false) just returns.
   if (parsed.help || parsed.version) process.exit(EX.OK);
@@ -152,16 +204,23 @@ export function runTool(name: string, main: () => Promise<number | void>): void 
       }
       const e = err as Error;
       process.stderr.write(`${name}: internal error: ${e?.message ?? String(err)}\n`);
-      if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${e?.stack}\n`);
+      const debug = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '') || process.argv.some((a) => /^--log-level[= ]?(debug|trace)$/.test(a));
+      if (debug) process.stderr.write(`${e?.stack}\n`);
       process.exit(EX.SOFTWARE);
     },
   );
 }
 
-/** Create the logger from parsed common flags. */
+const LEVELS = commonOptions['log-level'].choices as readonly string[];
+
+/** Create the logger from parsed common flags (LOG_LEVEL is checked like a flag). */
 export function toolLogger(name: string, args: Record<string, unknown>): Logger {
+  const level = (args['log-level'] as string | undefined) ?? process.env.LOG_LEVEL;
+  if (level !== undefined && level !== '' && !LEVELS.includes(level)) {
+    throw new CliError(EX.USAGE, `LOG_LEVEL: must be one of ${LEVELS.join(', ')}, got "${level}"`);
+  }
   return createLogger(name, {
-    level: (args['log-level'] as string | undefined) ?? undefined,
+    level: level || undefined,
     pretty: (args.pretty as boolean | undefined) ?? undefined,
   });
 }
