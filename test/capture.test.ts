@@ -89,6 +89,19 @@ t.test('a source that keeps dying is restarted and the stream stays frame-aligne
   t.match(stderr, /partial frame dropped/);
 });
 
+t.test('--channels 2 opens the device in stereo and downmixes to mono', async (t) => {
+  const tone = join(FIXTURES, 'arecord-tone.mjs');
+  const mono = await capture(['--device', 'fake', '--arecord', tone, '--duration', '0.5']);
+  const stereo = await capture(['--device', 'fake', '--arecord', tone, '--channels', '2', '--duration', '0.5']);
+  t.equal(mono.exitCode, 0);
+  t.equal(stereo.exitCode, 0, Buffer.from(stereo.stderr).toString());
+  t.equal(stereo.stdout.length, 48000, '0.5 s of mono');
+  const m = measurePcm(Buffer.from(mono.stdout));
+  const s = measurePcm(Buffer.from(stereo.stdout));
+  // Tone on the left channel only: the mono mix is the average, 6 dB lower.
+  t.ok(Math.abs(m.rmsDbfs - s.rmsDbfs - 6.02) < 0.5, `mono ${m.rmsDbfs.toFixed(1)} dBFS, stereo downmix ${s.rmsDbfs.toFixed(1)} dBFS`);
+});
+
 t.test('usage errors: exit 64 with one line on stderr', async (t) => {
   const cases = [
     ['--input', 'x.wav', '--rate', '44100'],
