@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       if (s.kind === 'word' && lenMs >= 500) throw new Error(`word clip is ${lenMs.toFixed(0)} ms, want < 0.5 s`);
       events.push({
         kind: s.kind,
-        ...(s.kind === 'speech' && { text: s.text }),
+        ...(s.text !== undefined && { text: s.text }),
         ...(s.voice && { voice: s.voice }),
         startMs: at,
         endMs: Math.round(at + lenMs),

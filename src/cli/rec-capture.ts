@@ -27,7 +27,8 @@ const cli: ToolCli = {
   ],
   epilog:
     'A device (and a URL that fails) is restarted with backoff when it is lost; a file is read once.\n' +
-    'Exit status: 0 done, 64 usage, 65 input cannot be decoded, 66 input missing, 69 arecord/ffmpeg missing.',
+    'Exit status: 0 done, 64 usage, 65 input cannot be decoded, 66 input missing, 69 arecord/ffmpeg missing,\n' +
+    '74 cannot write stdout (a closed pipe is not an error).',
   options: {
     device: { alias: 'D', describe: 'ALSA capture device (e.g. hw:1,0, plughw:1, default)', type: 'string', requiresArg: true },
     input: { alias: 'i', describe: 'File, URL or - (stdin) to decode with ffmpeg instead of a device', type: 'string', requiresArg: true },

@@ -179,7 +179,8 @@ export function parseArgs(cli: ToolCli, argv: string[] = process.argv.slice(2)):
   for (const [cmd, desc] of cli.examples) y = y.example(cmd, desc);
   y = y.epilog(
     (cli.epilog ? cli.epilog + '\n\n' : '') +
-      `Every flag can also be set in the environment as ${ENV_PREFIX}<FLAG> (e.g. ${envName('log-level')}); flags win.`,
+      `Every flag can also be set in the environment as ${ENV_PREFIX}<FLAG> (e.g. ${envName('log-level')}); flags win.` +
+      (cli.noEnv?.length ? ` Not from the environment: ${cli.noEnv.map((o) => `--${o}`).join(', ')}.` : ''),
   );
   // Checks of combinations must not stop --help or --version.
   if (cli.configure && !helpAsked) y = cli.configure(y);
