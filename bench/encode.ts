@@ -122,7 +122,27 @@ async function liveLag(dir: string, pcm: string, pageMs: number): Promise<Record
   };
 }
 
-export async function runEncodeBench(opts: { minutes: number; repeats: number }): Promise<void> {
+/** The live case: a file paced like a microphone through capture and encoder; memory at steady state. */
+async function realtimePipeline(seconds: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'rec-bench-rt-'));
+  try {
+    const cmd = `node ${ROOT}/bin/rec-capture.js --input ${DEMO} --realtime --duration ${seconds} | node ${ROOT}/bin/rec-opus-stream.js ${dir}/rt.opus > /dev/null`;
+    const m = await measure(cmd);
+    if (m.exitCode !== 0) throw new Error(`real-time pipeline failed: ${m.stderr}`);
+    return table([
+      {
+        pipeline: `rec-capture --realtime | rec-opus-stream, ${seconds} s`,
+        'cpu-s': m.cpuS.toFixed(2),
+        'cpu-s/audio-h': ((m.cpuS * 3600) / seconds).toFixed(1),
+        'peak RSS MB': `${m.peakRssMb} (${Object.entries(m.peakRssByProgram).map(([k, v]) => `${k} ${v}`).join(', ')}; node = both tools)`,
+      },
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runEncodeBench(opts: { minutes: number; repeats: number; realtimeSeconds: number }): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'rec-bench-'));
   try {
     const pcm = await makePcm(dir, opts.minutes);
@@ -132,6 +152,8 @@ export async function runEncodeBench(opts: { minutes: number; repeats: number })
     console.log(await settingsGrid(dir, pcm, opts.minutes));
     console.log('\n## Ogg page duration: size, and how early a growing partial is playable\n');
     console.log(await pageDurations(dir, pcm, opts.minutes));
+    console.log('\n## Real time: capture + streaming encode of the demo, paced like a microphone\n');
+    console.log(await realtimePipeline(opts.realtimeSeconds));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
