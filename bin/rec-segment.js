@@ -1,3 +1,2 @@
 #!/usr/bin/env node
-import { notBuilt } from "../dist/src/cli/not-built.js";
-notBuilt("rec-segment", 4);
+import "../dist/src/cli/rec-segment.js";

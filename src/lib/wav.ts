@@ -149,11 +149,22 @@ export class WavWriter {
     });
   }
 
-  static async create(path: string, opts: WavWriterOptions): Promise<WavWriter> {
+  /**
+   * Start a WAV without waiting: writes are queued until the file is open, and an
+   * open error (disk full, permissions) shows up in `error` and in close().
+   * For a caller in a frame loop that must never wait on the disk.
+   */
+  static open(path: string, opts: WavWriterOptions): WavWriter {
     const stream = createWriteStream(path, { flags: opts.exclusive === false ? 'w' : 'wx', highWaterMark: 64 * 1024 });
-    await once(stream, 'open');
     const w = new WavWriter(path, opts.rate, stream);
     stream.write(wavHeader({ rate: opts.rate }));
+    return w;
+  }
+
+  /** Open and wait until the file exists (errors are thrown here). */
+  static async create(path: string, opts: WavWriterOptions): Promise<WavWriter> {
+    const w = WavWriter.open(path, opts);
+    await Promise.race([once(w.stream, 'open'), once(w.stream, 'error').then(([err]) => Promise.reject(err as Error))]);
     return w;
   }
 

@@ -1,0 +1,167 @@
+// rec-segment: raw PCM on stdin → one WAV per event in the spool, NDJSON event
+// lines on stdout, segmenter_status.json, and (by default) a growing
+// <out>/<day>/<stem>.partial.opus while each event is still going on.
+import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
+import { CliError, EX } from '../lib/exit-codes.js';
+import { findProgram } from '../lib/programs.js';
+import { isClosedPipe } from '../lib/epipe.js';
+import { PcmFramer } from '../lib/pcm-framer.js';
+import { RATES, frameBytes } from '../lib/pcm.js';
+import type { EventLine } from '../lib/contracts.js';
+import { CONTAINERS, DEFAULT_SETTINGS, type Container } from '../encode/settings.js';
+import { DEFAULT_DETECTOR, type Trigger } from '../segment/detector.js';
+import { createVad } from '../segment/vad.js';
+import { Recorder } from '../segment/recorder.js';
+import { StatusWriter } from '../segment/status-writer.js';
+import { recoverSpool } from '../segment/recovery.js';
+import { listenForControl } from '../segment/control.js';
+
+const NAME = 'rec-segment';
+const D = DEFAULT_DETECTOR;
+
+const cli: ToolCli = {
+  name: NAME,
+  usage: '$0 [options] < PCM',
+  description:
+    'Detect sound and voice in s16le mono PCM on stdin; write one WAV per event to the spool, print NDJSON event lines, ' +
+    'keep segmenter_status.json up to date, and stream-encode each event to <out>/<day>/<stem>.partial.opus while it lasts.',
+  examples: [
+    ['rec-capture --device hw:1,0 | $0 --out /srv/rec > events.ndjson', 'record a microphone'],
+    ['rec-capture --input talk.mp3 --realtime | $0 --out ./rec | rec-sidecars', 'the whole pipeline on a file'],
+    ['rec-capture --input day.flac | $0 --no-stream-encode --trigger level | jq .durationMs', 'segment a long file fast'],
+    ['echo \'{"command":"start"}\' > /run/rec/control', 'force recording on (with --control /run/rec/control)'],
+  ],
+  epilog:
+    'SIGUSR1 splits the current event. SIGTERM, SIGINT and end of input finish the open event and exit 0.\n' +
+    'Exit status: 0 done, 64 usage, 69 ffmpeg missing (with streaming encode), 73 cannot create the spool or output.',
+  options: {
+    out: { describe: 'Recordings root (<out>/<day>/<stem>.opus)', type: 'string', default: './recordings', requiresArg: true },
+    spool: { describe: 'Spool directory for event WAVs and jobs (default <out>/.spool; tmpfs on a Pi)', type: 'string', requiresArg: true },
+    'status-file': { describe: 'Status file (default <spool>/segmenter_status.json)', type: 'string', requiresArg: true },
+    rate: numberOption('Sample rate of the PCM on stdin', { default: 48000, choices: RATES }),
+    trigger: {
+      describe: 'What starts an event: level (above the noise floor), voice (WebRTC VAD), any, both',
+      type: 'string',
+      choices: ['level', 'voice', 'any', 'both'],
+      default: D.trigger,
+    },
+    'pre-roll': numberOption('Seconds kept before the detected start', { default: D.preRollMs / 1000, min: 0, max: 30 }),
+    hang: numberOption('Seconds of quiet that end an event', { default: D.hangMs / 1000, min: 0.1, max: 600 }),
+    'min-length': numberOption('Events with less activity than this (seconds) are discarded', { default: D.minLengthMs / 1000, min: 0, max: 600 }),
+    'max-length': numberOption('Longer events are split seamlessly (seconds)', { default: D.maxLengthMs / 1000, min: 1, max: 86400 }),
+    margin: numberOption('Threshold above the noise floor, in dB', { default: D.marginDb, min: 1, max: 60 }),
+    'min-threshold': numberOption('Never trigger below this level (dBFS)', { default: D.minThresholdDbfs, min: -120, max: 0 }),
+    'vad-aggressiveness': numberOption('WebRTC VAD mode 0-3 (3 rejects the most non-speech)', { default: 2, min: 0, max: 3, integer: true }),
+    'stream-encode': { describe: 'Stream-encode events while recording (--no-stream-encode: rec-sidecars encodes afterwards)', type: 'boolean', default: true },
+    container: { describe: 'Container of the streamed file', type: 'string', choices: [...CONTAINERS], default: 'ogg' },
+    bitrate: numberOption('Opus bitrate in kb/s', { default: DEFAULT_SETTINGS.bitrate, min: 6, max: 256 }),
+    complexity: numberOption('libopus complexity 0-10', { default: DEFAULT_SETTINGS.complexity, min: 0, max: 10, integer: true }),
+    ffmpeg: { describe: 'ffmpeg executable (default: ffmpeg on PATH)', type: 'string', requiresArg: true },
+    control: { describe: 'Control FIFO for {"command":"start"|"stop"|"split"} lines (created if missing)', type: 'string', requiresArg: true },
+  },
+};
+
+/** Detector settings that contradict each other are usage errors, not internal ones. */
+function newRecorder(opts: ConstructorParameters<typeof Recorder>[0]): Recorder {
+  try {
+    return new Recorder(opts);
+  } catch (err) {
+    if (err instanceof RangeError) throw new CliError(EX.USAGE, `${err.message} (see --help)`);
+    throw err;
+  }
+}
+
+runTool(NAME, async () => {
+  const args = parseArgs(cli);
+  const log = toolLogger(NAME, args);
+  if (process.stdin.isTTY) throw new CliError(EX.USAGE, 'no input: pipe PCM into it, e.g. rec-capture --device hw:1,0 | rec-segment');
+  const out = resolve(args.out as string);
+  const spool = resolve((args.spool as string | undefined) ?? join(out, '.spool'));
+  const statusFile = resolve((args['status-file'] as string | undefined) ?? join(spool, 'segmenter_status.json'));
+  const rate = args.rate as number;
+  for (const dir of [out, spool]) {
+    await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(EX.CANTCREAT, `${dir}: cannot create (${err.code})`);
+    });
+  }
+  if ((args['max-length'] as number) <= (args['pre-roll'] as number) + 0.2) {
+    throw new CliError(EX.USAGE, '--max-length must be longer than --pre-roll (plus the 0.1 s start window) (see --help)');
+  }
+  const streamEncode = args['stream-encode'] as boolean;
+  const ffmpeg = streamEncode ? await findProgram('ffmpeg', (args.ffmpeg as string | undefined) ?? process.env.REC_FFMPEG, '--ffmpeg') : '';
+  const trigger = args.trigger as Trigger;
+  const vad = trigger === 'level' ? null : await createVad({ rate, aggressiveness: args['vad-aggressiveness'] as 0 | 1 | 2 | 3 });
+
+  // stdout carries the event lines; a reader that goes away must not stop recording.
+  let stdoutOpen = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    stdoutOpen = false;
+    if (!isClosedPipe(err)) log.error({ err: err.message }, 'cannot write event lines to stdout; recording goes on');
+    else log.warn('stdout closed; event lines are no longer printed, jobs are still written to the spool');
+  });
+  const emit = (line: EventLine) => {
+    if (stdoutOpen) process.stdout.write(JSON.stringify(line) + '\n');
+  };
+
+  await recoverSpool(spool, out, emit, log);
+  const recorder = newRecorder({
+    out,
+    spool,
+    rate,
+    vad,
+    emit,
+    log,
+    detector: {
+      trigger,
+      preRollMs: (args['pre-roll'] as number) * 1000,
+      hangMs: (args.hang as number) * 1000,
+      minLengthMs: (args['min-length'] as number) * 1000,
+      maxLengthMs: (args['max-length'] as number) * 1000,
+      marginDb: args.margin as number,
+      minThresholdDbfs: args['min-threshold'] as number,
+    },
+    stream: streamEncode
+      ? { ffmpeg, settings: { container: args.container as Container, bitrate: args.bitrate as number, complexity: args.complexity as number } }
+      : null,
+  });
+  const status = new StatusWriter({ path: statusFile, spool, out, recorder, log });
+  status.start();
+  const stopControl = args.control ? await listenForControl(resolve(args.control as string), (c) => recorder.command(c), log) : () => undefined;
+  process.on('SIGUSR1', () => recorder.command('split'));
+
+  const stop = new AbortController();
+  let reason: 'eof' | 'shutdown' = 'eof';
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      reason = 'shutdown';
+      stop.abort();
+    });
+  }
+  const fb = frameBytes(rate);
+  let tail = 0;
+  const framer = new PcmFramer({ frameBytes: fb, tail: 'pad', onTail: ({ partialBytes }) => (tail = partialBytes) });
+  const sink = new Writable({
+    highWaterMark: fb * 50,
+    write(chunk: Buffer, _enc, cb) {
+      for (let off = 0; off < chunk.length; off += fb) recorder.pushFrame(chunk.subarray(off, off + fb));
+      const wait = recorder.backpressure();
+      if (wait) wait.then(() => cb(), cb);
+      else cb();
+    },
+  });
+  try {
+    await pipeline(process.stdin, framer, sink, { signal: stop.signal });
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError') throw err;
+  }
+  if (tail) log.warn({ partialBytes: tail }, 'input ended mid-frame; the last frame was padded with silence');
+  await recorder.drain(reason);
+  stopControl();
+  await status.stop();
+  vad?.close();
+  return EX.OK;
+});

@@ -1,0 +1,378 @@
+// The recorder around the detector (the imperative shell): keeps the pre-roll,
+// writes one WAV per event into the spool through a bounded queue, optionally
+// streams the same frames into the Opus encoder, writes the job file and emits
+// the NDJSON lines. pushFrame() is synchronous and never waits on a disk or a
+// process; finishing an event runs in the background.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Detector, type Decision, type DetectorConfig } from './detector.js';
+import { frameLevels } from './levels.js';
+import type { Vad } from './vad.js';
+import { FrameRing } from './frame-ring.js';
+import { eventName, type EventName } from './naming.js';
+import { WavWriter } from '../lib/wav.js';
+import { atomicWriteJson } from '../lib/atomic-write.js';
+import { FRAME_MS, frameBytes } from '../lib/pcm.js';
+import type { EventDiscarded, EventFinished, EventLine, EventStarted, SegmenterStatus, Trigger } from '../lib/contracts.js';
+import { StreamEncoder, type StreamEncoderOptions } from '../encode/stream-encoder.js';
+import { containerExtension, type EncoderSettings } from '../encode/settings.js';
+
+export interface StreamEncodeOptions {
+  ffmpeg: string;
+  settings?: Partial<EncoderSettings>;
+  maxQueueMs?: number;
+}
+
+export interface RecorderOptions {
+  /** Recordings root: <out>/<day>/<stem>.opus */
+  out: string;
+  spool: string;
+  rate: number;
+  detector?: Partial<DetectorConfig>;
+  vad: Vad | null;
+  emit: (line: EventLine) => void;
+  log: Logger;
+  /** Streaming encode while recording (null: encode after the event, by rec-sidecars). */
+  stream: StreamEncodeOptions | null;
+  /** Audio the WAV queue may hold before frames are dropped (a stalled disk). */
+  wavQueueMs?: number;
+  /** Wall clock in ms (tests may pin it). */
+  now?: () => number;
+}
+
+interface OpenEvent {
+  name: EventName;
+  trigger: Trigger;
+  startFrame: number;
+  firstSampleAt: number;
+  frames: number;
+  voiceFrames: number;
+  peakDbfs: number;
+  powerSum: number;
+  noiseFloorDbfs: number;
+  wav: WavWriter;
+  wavPath: string;
+  wavDropped: number;
+  encoder: StreamEncoder | null;
+  opusPath: string;
+  split: 'max-length' | 'manual' | null;
+}
+
+const dbToPower = (db: number) => Math.pow(10, db / 10);
+const powerToDb = (p: number) => (p > 0 ? 10 * Math.log10(p) : -120);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+export class Recorder {
+  private readonly detector: Detector;
+  private readonly ring: FrameRing;
+  private readonly frameBytes: number;
+  private readonly wavQueueBytes: number;
+  private readonly now: () => number;
+  private event: OpenEvent | null = null;
+  private readonly finishing = new Set<Promise<void>>();
+  /** Frames seen since the start of the stream: positions for startOffsetMs. */
+  private framesIn = 0;
+  private anchorMs = -1;
+  private last = { rmsDbfs: -120, peakDbfs: -120, voice: false };
+  /** Reused for every frame: the hot path allocates nothing it does not keep. */
+  private readonly levels = { rmsDbfs: 0, peakDbfs: 0 };
+  gaps = 0;
+  lastFrameAt: number | null = null;
+  lastEvent: EventFinished | null = null;
+  streamFailures = 0;
+  spoolError: string | null = null;
+  wavDroppedTotal = 0;
+  /** Bumped on every change worth a status write. */
+  version = 0;
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.detector = new Detector(opts.detector);
+    this.frameBytes = frameBytes(opts.rate);
+    // The detector counts the pre-roll back from the first active frame of its start window.
+    this.ring = new FrameRing(this.detector.ringFrames, this.frameBytes);
+    this.wavQueueBytes = Math.round(((opts.wavQueueMs ?? 30_000) / 1000) * opts.rate) * 2;
+    this.now = opts.now ?? Date.now;
+    mkdirSync(opts.spool, { recursive: true });
+  }
+
+  get config(): DetectorConfig {
+    return this.detector.config;
+  }
+
+  /** One 20 ms frame of s16le mono. */
+  pushFrame(frame: Buffer): void {
+    const now = this.now();
+    const offsetMs = this.framesIn * FRAME_MS;
+    // Wall time follows the stream; input that falls behind real time by over a
+    // second (a stall, a restarted capture, a clock jump) re-anchors it.
+    if (this.anchorMs < 0) this.anchorMs = now - offsetMs;
+    else if (now - (this.anchorMs + offsetMs) > 1000) {
+      this.anchorMs = now - offsetMs;
+      this.gaps++;
+    }
+    this.lastFrameAt = now;
+    const { rmsDbfs, peakDbfs } = frameLevels(frame, this.levels);
+    const voice = this.opts.vad ? this.opts.vad.isVoice(frame) : false;
+    if (voice !== this.last.voice) this.version++;
+    this.last = { rmsDbfs, peakDbfs, voice };
+    const decision = this.detector.push({ rmsDbfs, peakDbfs, voice });
+    this.apply(decision, frame, { rmsDbfs, peakDbfs, voice });
+    this.ring.push(frame);
+    this.framesIn++;
+  }
+
+  /**
+   * Input that runs ahead of real time (a file, not a microphone) may wait for the
+   * streaming encoder instead of overflowing its queue: nobody is waiting on it.
+   * Live input never waits. Returns null when there is nothing to wait for.
+   */
+  backpressure(maxWaitMs = 5000): Promise<void> | null {
+    const enc = this.event?.encoder;
+    if (!enc || enc.hasExited) return null;
+    const aheadMs = this.anchorMs + this.framesIn * FRAME_MS - this.now();
+    const want = this.frameBytes * 50; // room for a second of audio
+    if (aheadMs < 1000 || enc.hasRoom(want)) return null;
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([enc.waitForRoom(want), new Promise<void>((r) => (timer = setTimeout(r, maxWaitMs)))]).finally(() => clearTimeout(timer));
+  }
+
+  command(cmd: 'start' | 'stop' | 'split'): void {
+    this.detector.command(cmd);
+  }
+
+  private apply(d: Decision, frame: Buffer, f: { rmsDbfs: number; peakDbfs: number; voice: boolean }): void {
+    switch (d.type) {
+      case 'idle':
+        return;
+      case 'start':
+        this.open(d.trigger, this.ring.last(d.preRollFrames), frame, f);
+        return;
+      case 'record':
+        this.append(frame, f);
+        return;
+      case 'end':
+        this.append(frame, f);
+        this.close(d.reason, d.discard);
+        return;
+      case 'split': {
+        const trigger = this.event?.trigger ?? 'manual';
+        if (this.event) this.event.split = d.reason;
+        this.close(d.reason, false);
+        this.open(trigger, [], frame, f);
+        return;
+      }
+    }
+  }
+
+  private open(trigger: Trigger, preRoll: Buffer[], frame: Buffer, f: { rmsDbfs: number; peakDbfs: number; voice: boolean }): void {
+    const startFrame = this.framesIn - preRoll.length;
+    const firstSampleAt = this.anchorMs + startFrame * FRAME_MS;
+    const name = eventName(new Date(firstSampleAt), trigger);
+    const wavPath = join(this.opts.spool, `${name.id}.wav`);
+    const wav = WavWriter.open(wavPath, { rate: this.opts.rate });
+    const opusPath = join(this.opts.out, name.day, name.stem + containerExtension(this.opts.stream?.settings?.container ?? 'ogg'));
+    let encoder: StreamEncoder | null = null;
+    if (this.opts.stream) {
+      try {
+        const encOpts: StreamEncoderOptions = { path: opusPath, rate: this.opts.rate, ffmpeg: this.opts.stream.ffmpeg, log: this.opts.log, ...this.opts.stream.settings };
+        if (this.opts.stream.maxQueueMs !== undefined) encOpts.maxQueueMs = this.opts.stream.maxQueueMs;
+        encoder = new StreamEncoder(encOpts);
+      } catch (err) {
+        this.streamFailures++;
+        this.opts.log.warn({ err: (err as Error).message, id: name.id }, 'streaming encoder did not start; the WAV will be encoded afterwards');
+      }
+    }
+    this.event = {
+      name,
+      trigger,
+      startFrame,
+      firstSampleAt,
+      frames: 0,
+      voiceFrames: 0,
+      peakDbfs: -120,
+      powerSum: 0,
+      noiseFloorDbfs: round1(this.detector.state.noiseFloorDbfs),
+      wav,
+      wavPath,
+      wavDropped: 0,
+      encoder,
+      opusPath,
+      split: null,
+    };
+    const started: EventStarted = {
+      type: 'event.started',
+      ...name,
+      startedAt: new Date(firstSampleAt).toISOString(),
+      startOffsetMs: startFrame * FRAME_MS,
+      trigger,
+      wav: wavPath,
+      partial: encoder ? encoder.partialPath : null,
+    };
+    // The started line doubles as the crash-recovery record for this WAV.
+    try {
+      writeFileSync(join(this.opts.spool, `${name.id}.started.json`), JSON.stringify(started) + '\n');
+    } catch (err) {
+      this.noteSpoolError(err as Error);
+    }
+    for (const pre of preRoll) this.append(pre, null);
+    this.append(frame, f);
+    this.opts.emit(started);
+    this.version++;
+  }
+
+  private append(frame: Buffer, f: { rmsDbfs: number; peakDbfs: number; voice: boolean } | null): void {
+    const ev = this.event;
+    if (!ev) return;
+    ev.frames++;
+    const lv = f ?? { ...frameLevels(frame), voice: false };
+    if (lv.voice) ev.voiceFrames++;
+    if (lv.peakDbfs > ev.peakDbfs) ev.peakDbfs = lv.peakDbfs;
+    ev.powerSum += dbToPower(lv.rmsDbfs);
+    if (ev.wav.error) this.noteSpoolError(ev.wav.error);
+    if (ev.wav.pendingBytes + frame.length > this.wavQueueBytes || ev.wav.error) {
+      ev.wavDropped++;
+      this.wavDroppedTotal++;
+    } else ev.wav.write(frame);
+    ev.encoder?.feed(frame);
+  }
+
+  private noteSpoolError(err: Error): void {
+    const msg = err.message;
+    if (this.spoolError !== msg) {
+      this.spoolError = msg;
+      this.version++;
+      this.opts.log.error({ err: msg }, 'cannot write to the spool; detection goes on');
+    }
+  }
+
+  private close(reason: 'hang' | 'manual' | 'eof' | 'max-length' | 'shutdown', discard: boolean): void {
+    const ev = this.event;
+    if (!ev) return;
+    this.event = null;
+    this.version++;
+    const p = this.finish(ev, reason, discard).catch((err: Error) => this.opts.log.error({ err: err.message, id: ev.name.id }, 'finishing an event failed'));
+    this.finishing.add(p);
+    void p.finally(() => this.finishing.delete(p));
+  }
+
+  private async finish(ev: OpenEvent, reason: 'hang' | 'manual' | 'eof' | 'max-length' | 'shutdown', discard: boolean): Promise<void> {
+    const startedFile = join(this.opts.spool, `${ev.name.id}.started.json`);
+    const endFrame = ev.startFrame + ev.frames;
+    const common = {
+      ...ev.name,
+      startedAt: new Date(ev.firstSampleAt).toISOString(),
+      startOffsetMs: ev.startFrame * FRAME_MS,
+      trigger: ev.trigger,
+      wav: ev.wavPath,
+    };
+    if (discard) {
+      await ev.wav.close().catch(() => undefined);
+      await ev.encoder?.abort('event discarded');
+      await rm(ev.wavPath, { force: true });
+      await rm(startedFile, { force: true });
+      const line: EventDiscarded = {
+        type: 'event.discarded',
+        ...common,
+        endOffsetMs: endFrame * FRAME_MS,
+        durationMs: ev.frames * FRAME_MS,
+        reason: 'shorter than --min-length',
+      };
+      this.opts.emit(line);
+      return;
+    }
+    const [wavResult, enc] = await Promise.all([
+      ev.wav.close().then(
+        () => null,
+        (err: Error) => err,
+      ),
+      ev.encoder?.close() ?? Promise.resolve(null),
+    ]);
+    if (wavResult) this.noteSpoolError(wavResult);
+    if (enc && !enc.ok) {
+      this.streamFailures++;
+      this.version++;
+      this.opts.log.warn({ id: ev.name.id, error: enc.error }, 'streaming encode failed; the WAV will be encoded afterwards');
+    }
+    const line: EventFinished = {
+      type: 'event.finished',
+      ...common,
+      endedAt: new Date(ev.firstSampleAt + ev.frames * FRAME_MS).toISOString(),
+      endOffsetMs: endFrame * FRAME_MS,
+      durationMs: ev.frames * FRAME_MS,
+      opus: ev.opusPath,
+      encode: enc?.ok
+        ? { mode: 'stream', bytes: enc.bytes, droppedFrames: 0, error: null }
+        : { mode: 'offline-needed', bytes: 0, droppedFrames: enc?.droppedFrames ?? 0, error: enc?.error ?? null },
+      peakDbfs: round1(ev.peakDbfs),
+      meanDbfs: round1(powerToDb(ev.powerSum / Math.max(1, ev.frames))),
+      noiseFloorDbfs: ev.noiseFloorDbfs,
+      voiceRatio: Math.round((ev.voiceFrames / Math.max(1, ev.frames)) * 1000) / 1000,
+      split: ev.split,
+      endReason: reason,
+      ...(ev.wavDropped ? { wavDroppedFrames: ev.wavDropped } : {}),
+    };
+    // Job before the line: the spool is the durable queue, the line the fast path.
+    try {
+      await atomicWriteJson(join(this.opts.spool, `${ev.name.id}.job.json`), line);
+      await rm(startedFile, { force: true });
+    } catch (err) {
+      this.noteSpoolError(err as Error);
+    }
+    this.lastEvent = line;
+    this.version++;
+    this.opts.emit(line);
+  }
+
+  /** End of input or shutdown: finish the open event and wait for every pending finish. */
+  async drain(reason: 'eof' | 'shutdown'): Promise<void> {
+    const d = this.detector.flush();
+    if (d && this.event) this.close(reason, d.discard);
+    else if (this.event) this.close(reason, false);
+    while (this.finishing.size) await Promise.all([...this.finishing]);
+  }
+
+  /** The parts of segmenter_status.json that the recorder knows. */
+  snapshot(): Pick<SegmenterStatus, 'input' | 'level' | 'event' | 'lastEvent' | 'streamingEncode'> & { spoolError: string | null } {
+    const s = this.detector.state;
+    const ev = this.event;
+    return {
+      input: {
+        rate: this.opts.rate,
+        framesIn: this.framesIn,
+        lastFrameAt: this.lastFrameAt === null ? null : new Date(this.lastFrameAt).toISOString(),
+        gaps: this.gaps,
+      },
+      level: {
+        rmsDbfs: round1(this.last.rmsDbfs),
+        peakDbfs: round1(this.last.peakDbfs),
+        noiseFloorDbfs: round1(s.noiseFloorDbfs),
+        thresholdDbfs: round1(s.thresholdDbfs),
+        voice: this.last.voice,
+      },
+      event: ev
+        ? {
+            id: ev.name.id,
+            startedAt: new Date(ev.firstSampleAt).toISOString(),
+            durationMs: ev.frames * FRAME_MS,
+            trigger: ev.trigger,
+            inProgress: true,
+            wav: ev.wavPath,
+            partialPath: ev.encoder ? `${ev.name.day}/${ev.name.stem}.partial${containerExtension(this.opts.stream?.settings?.container ?? 'ogg')}` : null,
+            // With streaming, the status writer reads the partial's size from disk.
+            eventSizeBytes: ev.wav.dataBytes,
+            encoder: ev.encoder ? 'stream' : 'offline',
+          }
+        : null,
+      lastEvent: this.lastEvent,
+      streamingEncode: {
+        enabled: this.opts.stream !== null,
+        active: ev?.encoder && !ev.encoder.hasExited ? 1 : 0,
+        failures: this.streamFailures,
+        queueFrames: ev?.encoder ? Math.ceil(ev.encoder.queuedBytes / this.frameBytes) : 0,
+      },
+      spoolError: this.spoolError,
+    };
+  }
+}

@@ -1,0 +1,94 @@
+// Start-up recovery of the spool after a crash or kill -9: every event that was
+// started but never finished (a `<id>.started.json` without a job file) has its
+// WAV header repaired and becomes a finished event — nothing recorded is lost.
+import { createReadStream } from 'node:fs';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { repairWav } from '../lib/wav.js';
+import { atomicWriteJson } from '../lib/atomic-write.js';
+import { FRAME_MS, frameBytes } from '../lib/pcm.js';
+import type { EventFinished, EventStarted } from '../lib/contracts.js';
+import { frameLevels } from './levels.js';
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Peak and mean level of a WAV's data, streamed frame by frame. */
+async function wavLevels(path: string, dataOffset: number, dataBytes: number, rate: number): Promise<{ peakDbfs: number; meanDbfs: number }> {
+  const fb = frameBytes(rate);
+  let peak = -120;
+  let power = 0;
+  let frames = 0;
+  let carry = Buffer.alloc(0);
+  if (dataBytes > 0) {
+    for await (const chunk of createReadStream(path, { start: dataOffset, end: dataOffset + dataBytes - 1 })) {
+      const data = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      let off = 0;
+      for (; off + fb <= data.length; off += fb) {
+        const l = frameLevels(data.subarray(off, off + fb));
+        if (l.peakDbfs > peak) peak = l.peakDbfs;
+        power += Math.pow(10, l.rmsDbfs / 10);
+        frames++;
+      }
+      carry = Buffer.from(data.subarray(off));
+    }
+  }
+  return { peakDbfs: round1(peak), meanDbfs: round1(frames ? 10 * Math.log10(power / frames || 1e-12) : -120) };
+}
+
+/** Recover every unfinished event in the spool; returns the finished lines (also emitted). */
+export async function recoverSpool(spool: string, out: string, emit: (line: EventFinished) => void, log: Logger): Promise<EventFinished[]> {
+  let names: string[];
+  try {
+    names = await readdir(spool);
+  } catch {
+    return [];
+  }
+  const recovered: EventFinished[] = [];
+  for (const name of names.filter((n) => n.endsWith('.started.json')).sort()) {
+    const id = name.slice(0, -'.started.json'.length);
+    const marker = join(spool, name);
+    const job = join(spool, `${id}.job.json`);
+    if (await stat(job).catch(() => null)) {
+      // Finished, only the marker's removal was cut short.
+      await rm(marker, { force: true });
+      continue;
+    }
+    let started: EventStarted;
+    try {
+      started = JSON.parse(await readFile(marker, 'utf8')) as EventStarted;
+    } catch (err) {
+      log.warn({ marker, err: (err as Error).message }, 'unreadable start record in the spool; left in place');
+      continue;
+    }
+    try {
+      const info = await repairWav(started.wav);
+      const durationMs = Math.round((info.dataBytes / 2 / info.rate) * 1000);
+      const frames = Math.floor(durationMs / FRAME_MS);
+      const levels = await wavLevels(started.wav, info.dataOffset, info.dataBytes, info.rate);
+      const line: EventFinished = {
+        ...started,
+        type: 'event.finished',
+        endedAt: new Date(Date.parse(started.startedAt) + durationMs).toISOString(),
+        endOffsetMs: started.startOffsetMs + frames * FRAME_MS,
+        durationMs,
+        opus: started.partial ? started.partial.replace(/\.partial(\.[^.]+)$/, '$1') : join(out, started.day, `${started.stem}.opus`),
+        encode: { mode: 'offline-needed', bytes: 0, droppedFrames: 0, error: 'recovered after a crash' },
+        ...levels,
+        noiseFloorDbfs: -120,
+        voiceRatio: 0,
+        split: null,
+        endReason: 'recovered',
+      };
+      delete (line as unknown as { partial?: unknown }).partial;
+      await atomicWriteJson(job, line);
+      await rm(marker, { force: true });
+      log.warn({ id, durationMs }, 'recovered an event cut off by a crash');
+      recovered.push(line);
+      emit(line);
+    } catch (err) {
+      log.error({ id, err: (err as Error).message }, 'cannot recover a cut-off event; its files are left in the spool');
+    }
+  }
+  return recovered;
+}

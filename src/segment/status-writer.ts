@@ -1,0 +1,109 @@
+// Writes segmenter_status.json atomically: at most every 250 ms while something
+// changes, and at least every 5 s as a heartbeat (readers call an older file stale).
+import { readdir, stat, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { atomicWriteJson } from '../lib/atomic-write.js';
+import type { SegmenterStatus } from '../lib/contracts.js';
+import type { Recorder } from './recorder.js';
+
+export interface StatusWriterOptions {
+  path: string;
+  spool: string;
+  out: string;
+  recorder: Recorder;
+  log: Logger;
+  minIntervalMs?: number;
+  heartbeatMs?: number;
+}
+
+async function freeBytes(path: string): Promise<number | null> {
+  try {
+    const s = await statfs(path);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+async function spoolUsage(spool: string): Promise<{ pendingJobs: number; bytes: number }> {
+  let pendingJobs = 0;
+  let bytes = 0;
+  for (const name of await readdir(spool).catch(() => [] as string[])) {
+    if (name.endsWith('.job.json')) pendingJobs++;
+    bytes += (await stat(join(spool, name)).catch(() => ({ size: 0 }))).size;
+  }
+  return { pendingJobs, bytes };
+}
+
+export class StatusWriter {
+  private timer: NodeJS.Timeout | undefined;
+  private lastWrite = 0;
+  private lastVersion = -1;
+  private lastLevel = 0;
+  private writing = false;
+  private readonly startedAt = new Date().toISOString();
+  writes = 0;
+
+  constructor(private readonly opts: StatusWriterOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.opts.minIntervalMs ?? 250);
+    this.timer.unref();
+    void this.tick(true);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.write();
+  }
+
+  private async tick(force = false): Promise<void> {
+    const r = this.opts.recorder;
+    const level = r.snapshot().level.rmsDbfs;
+    const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 1;
+    const due = Date.now() - this.lastWrite >= (this.opts.heartbeatMs ?? 5000);
+    if (force || changed || due) await this.write();
+  }
+
+  async build(): Promise<SegmenterStatus> {
+    const r = this.opts.recorder;
+    const snap = r.snapshot();
+    const { spoolError, ...rest } = snap;
+    if (rest.event?.partialPath) {
+      const size = (await stat(join(this.opts.out, rest.event.partialPath)).catch(() => undefined))?.size;
+      rest.event.eventSizeBytes = size ?? 0;
+    }
+    const usage = await spoolUsage(this.opts.spool);
+    const lastFrame = r.lastFrameAt;
+    return {
+      schemaVersion: 1,
+      updatedAt: new Date().toISOString(),
+      pid: process.pid,
+      startedAt: this.startedAt,
+      capturing: lastFrame !== null && Date.now() - lastFrame < 2000,
+      ...rest,
+      spool: { ...usage, freeBytes: await freeBytes(this.opts.spool), error: spoolError, droppedFrames: r.wavDroppedTotal },
+      disk: { freeBytes: await freeBytes(this.opts.out) },
+    };
+  }
+
+  private async write(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      const r = this.opts.recorder;
+      this.lastVersion = r.version;
+      const status = await this.build();
+      this.lastLevel = status.level.rmsDbfs;
+      // The status lives on tmpfs and is rewritten every few seconds: no fsync.
+      await atomicWriteJson(this.opts.path, status, { fsync: false });
+      this.lastWrite = Date.now();
+      this.writes++;
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message, path: this.opts.path }, 'cannot write the status file');
+    } finally {
+      this.writing = false;
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// rec-segment end to end on real audio: the bundled demo scored against its
+// ground truth, WAVs, jobs, event lines and status checked against the schemas,
+// streaming encode, splitting, manual control, shutdown and crash recovery.
+import t from 'tap';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { DEMO, DEMO_TRUTH, bin, decode, synth, tempDir } from './helpers.js';
+import { schemaError, type EventFinished, type EventLine } from '../src/lib/contracts.js';
+import { readWavInfo } from '../src/lib/wav.js';
+import { scoreEvents, type TruthEvent } from '../src/segment/score.js';
+
+function lines(stdout: string): EventLine[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as EventLine);
+}
+
+function segmentFile(input: string, out: string, extra: string[] = []) {
+  return execa('sh', ['-c', `node ${bin('rec-capture')} --input ${input} | node ${bin('rec-segment')} --out ${out} ${extra.join(' ')}`], { reject: false });
+}
+
+t.test('the demo: every true event caught, no onset clipped, outputs as the contracts say', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const r = await segmentFile(DEMO, out, ['--no-stream-encode']);
+  t.equal(r.exitCode, 0, r.stderr);
+  const events = lines(r.stdout);
+  for (const e of events) t.equal(schemaError('event.schema.json', e), null, `${e.type} line matches the schema`);
+  const finished = events.filter((e): e is EventFinished => e.type === 'event.finished');
+  const truth = JSON.parse(await readFile(DEMO_TRUTH, 'utf8')) as { durationMs: number; events: TruthEvent[] };
+  const score = scoreEvents(truth.events, finished, truth.durationMs);
+  t.equal(score.recall, 1, `recall ${score.recall}, missed ${JSON.stringify(score.missed)}`);
+  t.equal(score.falseEvents, 0, 'no false events');
+  t.equal(score.clippedOnsets, 0, 'no onset clipped');
+  t.equal(events.filter((e) => e.type === 'event.started').length, finished.length, 'a started line for each finished one');
+  for (const e of finished) {
+    const wav = await readWavInfo(e.wav);
+    t.equal(wav.needsRepair, false, 'WAV header patched');
+    t.equal((wav.dataBytes / 2 / 48000) * 1000, e.durationMs, 'WAV holds exactly the event');
+    t.equal(e.endOffsetMs - e.startOffsetMs, e.durationMs);
+    const job = JSON.parse(await readFile(join(out, '.spool', `${e.id}.job.json`), 'utf8')) as EventFinished;
+    t.same(job, e, 'job file = the event line');
+    t.match(e, { encode: { mode: 'offline-needed' }, opus: join(out, e.day, `${e.stem}.opus`) });
+  }
+  const status = JSON.parse(await readFile(join(out, '.spool', 'segmenter_status.json'), 'utf8')) as unknown;
+  t.equal(schemaError('segmenter_status.schema.json', status), null, 'status file matches its schema');
+  t.match(status, { input: { framesIn: truth.durationMs / 20 }, event: null, lastEvent: { type: 'event.finished' } });
+  const leftovers = (await readdir(join(out, '.spool'))).filter((f) => f.endsWith('.started.json'));
+  t.same(leftovers, [], 'no start records left');
+});
+
+t.test('streaming encode: one good .opus per event, no partial left', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const r = await segmentFile(DEMO, out);
+  t.equal(r.exitCode, 0, r.stderr);
+  const finished = lines(r.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.ok(finished.length >= 6);
+  for (const e of finished) {
+    t.match(e.encode, { mode: 'stream', droppedFrames: 0, error: null });
+    const d = await decode(e.opus!);
+    t.ok(Math.abs(d.durationMs - e.durationMs) <= 20, `${e.stem}: decoded ${d.durationMs} ms, WAV ${e.durationMs} ms`);
+    t.equal((await stat(e.opus!)).size, e.encode.bytes);
+  }
+  const days = await readdir(out);
+  for (const day of days.filter((d) => !d.startsWith('.'))) {
+    t.notOk((await readdir(join(out, day))).some((f) => f.includes('.partial.')), 'no .partial left');
+  }
+});
+
+t.test('--max-length splits seamlessly: parts are contiguous, no frame lost', async (t) => {
+  const dir = await tempDir(t);
+  // Silence first: a sound already playing when the stream starts is taken for the room.
+  const tone = await synth(join(dir, 'tone.wav'), 'sine=f=400:d=7,adelay=1000', ['-ac', '1']);
+  const r = await segmentFile(tone, join(dir, 'rec'), ['--no-stream-encode', '--max-length', '2', '--pre-roll', '0.5', '--trigger', 'level']);
+  t.equal(r.exitCode, 0, r.stderr);
+  const parts = lines(r.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.ok(parts.length >= 3, `${parts.length} parts`);
+  for (let i = 1; i < parts.length; i++) t.equal(parts[i]!.startOffsetMs, parts[i - 1]!.endOffsetMs, 'next part starts at the very next frame');
+  for (const p of parts.slice(0, -1)) t.equal(p.split, 'max-length');
+  t.equal(parts[0]!.durationMs, 2000);
+  let samples = 0;
+  for (const p of parts) samples += (await readWavInfo(p.wav)).dataBytes / 2;
+  t.equal(samples / 48, parts.at(-1)!.endOffsetMs - parts[0]!.startOffsetMs, 'WAVs add up to the whole span');
+});
+
+t.test('odd input sizes and manual control through the FIFO', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const fifo = join(dir, 'control');
+  // Digital silence, so only the manual command can make an event.
+  const seg = execa('node', [bin('rec-segment'), '--out', out, '--no-stream-encode', '--control', fifo, '--trigger', 'level'], { reject: false });
+  const silence = Buffer.alloc(1920 * 5 + 1); // not even whole samples
+  const feed = async (ms: number) => {
+    for (let i = 0; i < ms / 100; i++) {
+      seg.stdin!.write(silence);
+      await sleep(50);
+    }
+  };
+  for (let i = 0; i < 100 && !(await stat(fifo).catch(() => null))?.isFIFO(); i++) await sleep(100);
+  await feed(1000);
+  await writeFile(fifo, '{"command":"start"}\n');
+  await feed(1500);
+  await writeFile(fifo, 'not json\n{"command":"stop"}\n');
+  await feed(1000);
+  seg.stdin!.end();
+  const r = await seg;
+  t.equal(r.exitCode, 0, r.stderr);
+  const finished = lines(r.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.equal(finished.length, 1, 'one manual event');
+  t.match(finished[0], { trigger: 'manual', endReason: 'manual' });
+  t.match(r.stderr, /ignored a control line/);
+});
+
+t.test('SIGTERM finishes the open event; kill -9 leaves a WAV that the next start recovers', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const tone = await synth(join(dir, 'tone.wav'), 'sine=f=300:d=60,adelay=1000', ['-ac', '1']);
+  const run = () =>
+    execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --no-stream-encode --trigger level`], {
+      reject: false,
+    });
+  const waitForEvent = async () => {
+    for (let i = 0; i < 100; i++) {
+      await sleep(100);
+      const spool = await readdir(join(out, '.spool')).catch(() => [] as string[]);
+      if (spool.some((f) => f.endsWith('.started.json'))) return;
+    }
+  };
+  // 1. SIGTERM
+  const a = run();
+  await waitForEvent();
+  await sleep(1000);
+  await execa('pkill', ['-TERM', '-f', `^node .*rec-segment.js --out ${out}`]);
+  const ra = await a;
+  const fa = lines(ra.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.equal(fa.length, 1, ra.stderr);
+  t.match(fa[0], { endReason: 'shutdown' });
+  t.ok(fa[0]!.durationMs > 500);
+  // 2. kill -9 mid-event, then a new start with no input recovers it.
+  const b = run();
+  await waitForEvent();
+  await sleep(1500);
+  await execa('pkill', ['-KILL', '-f', `^node .*rec-segment.js --out ${out}`]);
+  await b;
+  const c = await execa('node', [bin('rec-segment'), '--out', out, '--no-stream-encode'], { input: '', reject: false });
+  t.equal(c.exitCode, 0, c.stderr);
+  const recovered = lines(c.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.equal(recovered.length, 1, 'the cut-off event is recovered');
+  t.match(recovered[0], { endReason: 'recovered', encode: { mode: 'offline-needed' } });
+  const wav = await readWavInfo(recovered[0]!.wav);
+  t.equal(wav.needsRepair, false, 'header repaired');
+  t.ok(recovered[0]!.durationMs >= 1000, `${recovered[0]!.durationMs} ms of audio kept`);
+  t.ok(Math.abs((await decode(recovered[0]!.wav)).durationMs - recovered[0]!.durationMs) <= 20);
+});
