@@ -54,6 +54,7 @@ const cli: ToolCli = {
     'min-length': numberOption('Events with less activity than this (seconds) are discarded', { default: D.minLengthMs / 1000, min: 0, max: 600 }),
     'max-length': numberOption('Longer events are split seamlessly (seconds)', { default: D.maxLengthMs / 1000, min: 1, max: 86400 }),
     margin: numberOption('Threshold above the noise floor, in dB', { default: D.marginDb, min: 1, max: 60 }),
+    'detect-highpass': numberOption('High-pass (Hz) on the level the detector compares with the noise floor; 0 = off', { default: 150, min: 0, max: 2000 }),
     'min-threshold': numberOption('Never trigger below this level (dBFS)', { default: D.minThresholdDbfs, min: -120, max: 0 }),
     'vad-aggressiveness': numberOption('WebRTC VAD mode 0-3 (3 rejects the most non-speech)', { default: 2, min: 0, max: 3, integer: true }),
     'stream-encode': { describe: 'Stream-encode events while recording (--no-stream-encode: rec-sidecars encodes afterwards)', type: 'boolean', default: true },
@@ -115,6 +116,7 @@ runTool(NAME, async () => {
     vad,
     emit,
     log,
+    highpassHz: args['detect-highpass'] as number,
     detector: {
       trigger,
       preRollMs: (args['pre-roll'] as number) * 1000,

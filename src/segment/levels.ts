@@ -38,3 +38,40 @@ export function frameLevels(frame: Buffer, out: Levels = { rmsDbfs: 0, peakDbfs:
   out.peakDbfs = peak > 0 ? Math.max(SILENCE_DBFS, 20 * Math.log10(peak) - FULL_SCALE_DB) : SILENCE_DBFS;
   return out;
 }
+
+/**
+ * RMS (dBFS) of a frame after a first-order high-pass, keeping the filter state
+ * across frames. The detector compares this, not the raw level, to the noise
+ * floor: rumble and brown-ish room noise (traffic, fans, handling) have most of
+ * their energy, and most of their frame-to-frame swing, below ~150 Hz, where
+ * speech and most sounds worth keeping have little. Without it a brown-noise
+ * room kept the level above threshold and made one endless event.
+ */
+export class HighPassLevel {
+  private readonly a: number;
+  private x1 = 0;
+  private y1 = 0;
+
+  constructor(rate: number, cutoffHz = 150) {
+    this.a = Math.exp((-2 * Math.PI * cutoffHz) / rate);
+  }
+
+  rmsDbfs(frame: Buffer): number {
+    const end = frame.length - (frame.length & 1);
+    const a = this.a;
+    let x1 = this.x1;
+    let y1 = this.y1;
+    let sum = 0;
+    for (let i = 0; i < end; i += 2) {
+      const x = ((frame[i]! | (frame[i + 1]! << 8)) << 16) >> 16;
+      const y = a * (y1 + x - x1);
+      sum += y * y;
+      x1 = x;
+      y1 = y;
+    }
+    this.x1 = x1;
+    this.y1 = y1;
+    const n = end >> 1;
+    return sum > 0 && n > 0 ? Math.max(SILENCE_DBFS, 10 * Math.log10(sum / n) - FULL_SCALE_DB) : SILENCE_DBFS;
+  }
+}

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Detector, type Decision, type DetectorConfig } from './detector.js';
-import { frameLevels } from './levels.js';
+import { HighPassLevel, frameLevels } from './levels.js';
 import type { Vad } from './vad.js';
 import { FrameRing } from './frame-ring.js';
 import { eventName, type EventName } from './naming.js';
@@ -38,6 +38,8 @@ export interface RecorderOptions {
   stream: StreamEncodeOptions | null;
   /** Audio the WAV queue may hold before frames are dropped (a stalled disk). */
   wavQueueMs?: number;
+  /** Cut-off of the high-pass applied to the level the detector sees (Hz). */
+  highpassHz?: number;
   /** Wall clock in ms (tests may pin it). */
   now?: () => number;
 }
@@ -78,6 +80,7 @@ export class Recorder {
   private last = { rmsDbfs: -120, peakDbfs: -120, voice: false };
   /** Reused for every frame: the hot path allocates nothing it does not keep. */
   private readonly levels = { rmsDbfs: 0, peakDbfs: 0 };
+  private readonly detectLevel: HighPassLevel;
   gaps = 0;
   lastFrameAt: number | null = null;
   lastEvent: EventFinished | null = null;
@@ -94,6 +97,7 @@ export class Recorder {
     this.ring = new FrameRing(this.detector.ringFrames, this.frameBytes);
     this.wavQueueBytes = Math.round(((opts.wavQueueMs ?? 30_000) / 1000) * opts.rate) * 2;
     this.now = opts.now ?? Date.now;
+    this.detectLevel = new HighPassLevel(opts.rate, opts.highpassHz ?? 150);
     mkdirSync(opts.spool, { recursive: true });
   }
 
@@ -114,10 +118,12 @@ export class Recorder {
     }
     this.lastFrameAt = now;
     const { rmsDbfs, peakDbfs } = frameLevels(frame, this.levels);
+    const detectDbfs = this.detectLevel.rmsDbfs(frame);
     const voice = this.opts.vad ? this.opts.vad.isVoice(frame) : false;
     if (voice !== this.last.voice) this.version++;
-    this.last = { rmsDbfs, peakDbfs, voice };
-    const decision = this.detector.push({ rmsDbfs, peakDbfs, voice });
+    // The status shows the level the detector compares with its floor and threshold.
+    this.last = { rmsDbfs: detectDbfs, peakDbfs, voice };
+    const decision = this.detector.push({ rmsDbfs: detectDbfs, peakDbfs, voice });
     this.apply(decision, frame, { rmsDbfs, peakDbfs, voice });
     this.ring.push(frame);
     this.framesIn++;
