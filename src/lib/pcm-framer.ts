@@ -38,7 +38,19 @@ export class PcmFramer extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    let data = chunk;
+    if (this.carry.length) {
+      // Complete the carried frame from the head of the chunk, rather than copying
+      // the whole chunk behind it.
+      const need = this.frameBytes - this.carry.length;
+      if (chunk.length < need) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return cb();
+      }
+      this.emittedBytes += this.frameBytes;
+      this.push(Buffer.concat([this.carry, chunk.subarray(0, need)]));
+      data = chunk.subarray(need);
+    }
     const whole = data.length - (data.length % this.frameBytes);
     if (whole > 0) {
       this.emittedBytes += whole;

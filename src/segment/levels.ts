@@ -39,39 +39,57 @@ export function frameLevels(frame: Buffer, out: Levels = { rmsDbfs: 0, peakDbfs:
   return out;
 }
 
+export interface DetectionLevels extends Levels {
+  /** RMS after the high-pass: what the detector compares with its noise floor. */
+  detectDbfs: number;
+}
+
 /**
- * RMS (dBFS) of a frame after a first-order high-pass, keeping the filter state
- * across frames. The detector compares this, not the raw level, to the noise
- * floor: rumble and brown-ish room noise (traffic, fans, handling) have most of
- * their energy, and most of their frame-to-frame swing, below ~150 Hz, where
- * speech and most sounds worth keeping have little. Without it a brown-noise
- * room kept the level above threshold and made one endless event.
+ * Raw RMS and peak of a frame, and its RMS after a first-order high-pass (filter
+ * state kept across frames), in one pass over the samples. The detector compares
+ * the high-passed level with the noise floor: rumble and brown-ish room noise
+ * (traffic, fans, handling) have most of their energy, and most of their
+ * frame-to-frame swing, below ~150 Hz, where speech and most sounds worth keeping
+ * have little. Without it a brown-noise room kept the level above threshold and
+ * made one endless event (bench/segment.ts, scenario "brown").
  */
-export class HighPassLevel {
+export class LevelMeter {
   private readonly a: number;
   private x1 = 0;
   private y1 = 0;
 
+  /** cutoffHz 0 turns the filter off (detectDbfs = rmsDbfs). */
   constructor(rate: number, cutoffHz = 150) {
     this.a = Math.exp((-2 * Math.PI * cutoffHz) / rate);
   }
 
-  rmsDbfs(frame: Buffer): number {
+  measure(frame: Buffer, out: DetectionLevels): DetectionLevels {
     const end = frame.length - (frame.length & 1);
     const a = this.a;
     let x1 = this.x1;
     let y1 = this.y1;
     let sum = 0;
+    let hpSum = 0;
+    let max = 0;
+    let min = 0;
     for (let i = 0; i < end; i += 2) {
       const x = ((frame[i]! | (frame[i + 1]! << 8)) << 16) >> 16;
+      sum += x * x;
+      max = Math.max(max, x);
+      min = Math.min(min, x);
       const y = a * (y1 + x - x1);
-      sum += y * y;
+      hpSum += y * y;
       x1 = x;
       y1 = y;
     }
     this.x1 = x1;
     this.y1 = y1;
     const n = end >> 1;
-    return sum > 0 && n > 0 ? Math.max(SILENCE_DBFS, 10 * Math.log10(sum / n) - FULL_SCALE_DB) : SILENCE_DBFS;
+    const peak = Math.max(max, -min);
+    const db = (meanSquare: number) => (meanSquare > 0 ? Math.max(SILENCE_DBFS, 10 * Math.log10(meanSquare) - FULL_SCALE_DB) : SILENCE_DBFS);
+    out.rmsDbfs = n > 0 ? db(sum / n) : SILENCE_DBFS;
+    out.detectDbfs = n > 0 ? db(hpSum / n) : SILENCE_DBFS;
+    out.peakDbfs = peak > 0 ? Math.max(SILENCE_DBFS, 20 * Math.log10(peak) - FULL_SCALE_DB) : SILENCE_DBFS;
+    return out;
   }
 }

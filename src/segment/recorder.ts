@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Detector, type Decision, type DetectorConfig } from './detector.js';
-import { HighPassLevel, frameLevels } from './levels.js';
+import { LevelMeter, frameLevels } from './levels.js';
 import type { Vad } from './vad.js';
 import { FrameRing } from './frame-ring.js';
 import { eventName, type EventName } from './naming.js';
@@ -79,8 +79,10 @@ export class Recorder {
   private anchorMs = -1;
   private last = { rmsDbfs: -120, peakDbfs: -120, voice: false };
   /** Reused for every frame: the hot path allocates nothing it does not keep. */
-  private readonly levels = { rmsDbfs: 0, peakDbfs: 0 };
-  private readonly detectLevel: HighPassLevel;
+  private readonly levels = { rmsDbfs: 0, peakDbfs: 0, detectDbfs: 0 };
+  private readonly input = { rmsDbfs: 0, peakDbfs: 0, voice: false };
+  private readonly frameInfo = { rmsDbfs: 0, peakDbfs: 0, voice: false };
+  private readonly meter: LevelMeter;
   gaps = 0;
   lastFrameAt: number | null = null;
   lastEvent: EventFinished | null = null;
@@ -97,7 +99,7 @@ export class Recorder {
     this.ring = new FrameRing(this.detector.ringFrames, this.frameBytes);
     this.wavQueueBytes = Math.round(((opts.wavQueueMs ?? 30_000) / 1000) * opts.rate) * 2;
     this.now = opts.now ?? Date.now;
-    this.detectLevel = new HighPassLevel(opts.rate, opts.highpassHz ?? 150);
+    this.meter = new LevelMeter(opts.rate, opts.highpassHz ?? 150);
     mkdirSync(opts.spool, { recursive: true });
   }
 
@@ -117,14 +119,25 @@ export class Recorder {
       this.gaps++;
     }
     this.lastFrameAt = now;
-    const { rmsDbfs, peakDbfs } = frameLevels(frame, this.levels);
-    const detectDbfs = this.detectLevel.rmsDbfs(frame);
+    const { rmsDbfs, peakDbfs, detectDbfs } = this.meter.measure(frame, this.levels);
     const voice = this.opts.vad ? this.opts.vad.isVoice(frame) : false;
     if (voice !== this.last.voice) this.version++;
     // The status shows the level the detector compares with its floor and threshold.
-    this.last = { rmsDbfs: detectDbfs, peakDbfs, voice };
-    const decision = this.detector.push({ rmsDbfs: detectDbfs, peakDbfs, voice });
-    this.apply(decision, frame, { rmsDbfs, peakDbfs, voice });
+    const last = this.last;
+    last.rmsDbfs = detectDbfs;
+    last.peakDbfs = peakDbfs;
+    last.voice = voice;
+    // Reused objects: nothing is allocated per frame on this path.
+    const input = this.input;
+    input.rmsDbfs = detectDbfs;
+    input.peakDbfs = peakDbfs;
+    input.voice = voice;
+    const decision = this.detector.push(input);
+    const info = this.frameInfo;
+    info.rmsDbfs = rmsDbfs;
+    info.peakDbfs = peakDbfs;
+    info.voice = voice;
+    this.apply(decision, frame, info);
     this.ring.push(frame);
     this.framesIn++;
   }

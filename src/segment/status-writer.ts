@@ -43,6 +43,10 @@ export class StatusWriter {
   private lastLevel = 0;
   private writing = false;
   private readonly startedAt = new Date().toISOString();
+  // Spool and disk usage change slowly: scanned at most every heartbeat, not on
+  // every 250 ms write (a scan stats every file in the spool).
+  private usage: { pendingJobs: number; bytes: number; spoolFree: number | null; diskFree: number | null } | undefined;
+  private usageAt = 0;
   writes = 0;
 
   constructor(private readonly opts: StatusWriterOptions) {}
@@ -55,6 +59,7 @@ export class StatusWriter {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.usage = undefined; // the final status has fresh figures
     await this.write();
   }
 
@@ -74,7 +79,11 @@ export class StatusWriter {
       const size = (await stat(join(this.opts.out, rest.event.partialPath)).catch(() => undefined))?.size;
       rest.event.eventSizeBytes = size ?? 0;
     }
-    const usage = await spoolUsage(this.opts.spool);
+    if (!this.usage || Date.now() - this.usageAt >= (this.opts.heartbeatMs ?? 5000)) {
+      this.usage = { ...(await spoolUsage(this.opts.spool)), spoolFree: await freeBytes(this.opts.spool), diskFree: await freeBytes(this.opts.out) };
+      this.usageAt = Date.now();
+    }
+    const { spoolFree, diskFree, ...usage } = this.usage;
     const lastFrame = r.lastFrameAt;
     return {
       schemaVersion: 1,
@@ -83,8 +92,8 @@ export class StatusWriter {
       startedAt: this.startedAt,
       capturing: lastFrame !== null && Date.now() - lastFrame < 2000,
       ...rest,
-      spool: { ...usage, freeBytes: await freeBytes(this.opts.spool), error: spoolError, droppedFrames: r.wavDroppedTotal },
-      disk: { freeBytes: await freeBytes(this.opts.out) },
+      spool: { ...usage, freeBytes: spoolFree, error: spoolError, droppedFrames: r.wavDroppedTotal },
+      disk: { freeBytes: diskFree },
     };
   }
 
