@@ -8,8 +8,8 @@ import { execa } from 'execa';
 import which from 'which';
 import { ROOT, bin } from './helpers.js';
 
-const BUILT_TOOLS = ['rec-capture', 'rec-opus-stream'] as const;
-const PAGES = ['man/rec-tools.7', 'man/rec-capture.1', 'man/rec-opus-stream.1'] as const;
+const BUILT_TOOLS = ['rec-capture', 'rec-segment', 'rec-opus-stream'] as const;
+const PAGES = ['man/rec-tools.7', 'man/rec-capture.1', 'man/rec-segment.1', 'man/rec-opus-stream.1'] as const;
 
 /** `--retry-delay` → `\-\-retry\-delay`, as the option is written in roff. */
 function roff(option: string): string {
@@ -42,7 +42,7 @@ async function readPage(path: string): Promise<string> {
   return readFile(join(ROOT, path), 'utf8');
 }
 
-t.test('the three pages exist and are the ones package.json installs', async (t) => {
+t.test('the pages exist and are the ones package.json installs', async (t) => {
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { man?: string[] };
   t.same([...(pkg.man ?? [])].sort(), [...PAGES].sort(), 'package.json "man" lists the pages');
   for (const page of PAGES) {

@@ -157,3 +157,47 @@ t.test('SIGTERM finishes the open event; kill -9 leaves a WAV that the next star
   t.ok(recovered[0]!.durationMs >= 1000, `${recovered[0]!.durationMs} ms of audio kept`);
   t.ok(Math.abs((await decode(recovered[0]!.wav)).durationMs - recovered[0]!.durationMs) <= 20);
 });
+
+t.test('SIGUSR1 splits the open event at once', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const tone = await synth(join(dir, 'tone.wav'), 'sine=f=300:d=30,adelay=1000', ['-ac', '1']);
+  const seg = execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --no-stream-encode --trigger level`], {
+    reject: false,
+  });
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    if ((await readdir(join(out, '.spool')).catch(() => [] as string[])).some((f) => f.endsWith('.started.json'))) break;
+  }
+  await sleep(1000);
+  await execa('pkill', ['-USR1', '-f', `^node .*rec-segment.js --out ${out}`]);
+  await sleep(1000);
+  await execa('pkill', ['-TERM', '-f', `^node .*rec-segment.js --out ${out}`]);
+  const r = await seg;
+  const parts = lines(r.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.equal(parts.length, 2, r.stderr);
+  t.match(parts[0], { split: 'manual' });
+  t.equal(parts[1]!.startOffsetMs, parts[0]!.endOffsetMs, 'seamless');
+});
+
+t.test('a full spool is logged and shown in the status; detection goes on', async (t) => {
+  const dir = await tempDir(t);
+  const spool = join(dir, 'spool');
+  await execa('mkdir', ['-p', spool]);
+  const mounted = await execa('mount', ['-t', 'tmpfs', '-o', 'size=200k', 'tmpfs', spool], { reject: false });
+  if (mounted.exitCode !== 0) {
+    t.comment(`skipped: cannot mount a small tmpfs here: ${mounted.stderr.trim()}`);
+    return;
+  }
+  t.teardown(() => execa('umount', [spool], { reject: false }).then(() => undefined));
+  const status = join(dir, 'status.json');
+  const r = await segmentFile(DEMO, join(dir, 'rec'), ['--no-stream-encode', '--spool', spool, '--status-file', status]);
+  t.equal(r.exitCode, 0, 'no crash');
+  t.match(r.stderr, /cannot write to the spool; detection goes on/);
+  const finished = lines(r.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.ok(finished.length >= 6, `every event still detected and announced (${finished.length})`);
+  t.ok(finished.some((e) => (e.wavDroppedFrames ?? 0) > 0), 'frames that did not fit are counted on the event');
+  const s = JSON.parse(await readFile(status, 'utf8')) as { spool: { error: string | null; droppedFrames: number } };
+  t.match(s.spool.error, /ENOSPC|no space/i);
+  t.ok(s.spool.droppedFrames > 0);
+});
