@@ -38,6 +38,41 @@ function listedOptions(help: string): string[] {
   return [...section.matchAll(/^ +(?:-[A-Za-z], )?(--[a-z][a-z0-9-]*)/gm)].map((m) => m[1]!);
 }
 
+/**
+ * The defaults yargs' help shows, by long option: `--rate ... [default: 48000]`
+ * (the bracket may sit on a continuation line of the option's entry).
+ */
+function listedDefaults(help: string): Map<string, string> {
+  const section = help.split(/\n[ \t]*\n/).find((block) => block.startsWith('Options:')) ?? '';
+  const defaults = new Map<string, string>();
+  let option: string | undefined;
+  for (const line of section.split('\n')) {
+    const m = /^ +(?:-[A-Za-z], )?(--[a-z][a-z0-9-]*)/.exec(line);
+    if (m) option = m[1];
+    const d = /\[default: ("?)(.*?)\1\]/.exec(line);
+    if (d && option) defaults.set(option, d[2]!);
+  }
+  return defaults;
+}
+
+/**
+ * The plain text of the paragraph that documents `option` in an OPTIONS section:
+ * from the tag line after `.TP` that names it to the next `.TP`, `.SS` or `.SH`,
+ * with macro names, font escapes and roff hyphens removed.
+ */
+function optionParagraph(page: string, option: string): string | undefined {
+  const lines = page.split('\n');
+  const start = lines.findIndex((l, i) => i > 0 && lines[i - 1] === '.TP' && mentions(l, option));
+  if (start < 0) return undefined;
+  const end = lines.findIndex((l, i) => i > start && /^\.(TP|SS|SH)\b/.test(l));
+  return lines
+    .slice(start, end < 0 ? undefined : end)
+    .map((l) => l.replace(/^\.[A-Z]{1,2}\b ?/, '').replace(/"/g, ''))
+    .join(' ')
+    .replace(/\\f[BIRP]/g, '')
+    .replace(/\\-/g, '-');
+}
+
 async function readPage(path: string): Promise<string> {
   return readFile(join(ROOT, path), 'utf8');
 }
@@ -82,7 +117,54 @@ for (const tool of BUILT_TOOLS) {
     const page = await readPage(`man/${tool}.1`);
     for (const option of options) t.ok(mentions(page, option), `${option} is documented as ${roff(option)}`);
   });
+
+  t.test(`every default in ${tool} --help is the one man/${tool}.1 gives`, async (t) => {
+    const r = await execa('node', [bin(tool), '--help'], { reject: false });
+    const defaults = listedDefaults(r.stdout);
+    t.ok(defaults.size >= 3, `found ${defaults.size} defaults`);
+    const page = await readPage(`man/${tool}.1`);
+    for (const [option, value] of defaults) {
+      const text = optionParagraph(page, option);
+      t.ok(text, `${option} has its own paragraph`);
+      // A boolean that is on by default may be written "Default: on".
+      const words = value === 'true' ? ['true', 'on'] : [value];
+      const said = words.some((w) => new RegExp(`Default: ${escapeRegExp(w)}(?![\\w/.-]*\\w)`).test(text ?? ''));
+      t.ok(said, `${option}: "Default: ${words.join('" or "')}" in ${JSON.stringify(text?.slice(0, 200))}`);
+    }
+  });
 }
+
+t.test('rec-segment.1 documents its outputs, control, signals and status', async (t) => {
+  const page = await readPage('man/rec-segment.1');
+  for (const section of ['OPTIONS', 'OUTPUT', 'STREAMING ENCODE', 'CONTROL', 'SIGNALS', 'ENVIRONMENT', 'EXIT STATUS', 'FILES', 'SEE ALSO']) {
+    t.ok(hasSection(page, section), `.SH ${section}`);
+  }
+  // The contract a consumer relies on: every line type and field, the spool files, the status file.
+  for (const word of [
+    'event.started',
+    'event.finished',
+    'event.discarded',
+    'startOffsetMs',
+    'endOffsetMs',
+    'durationMs',
+    'offline\\-needed',
+    'voiceRatio',
+    'endReason',
+    '.started.json',
+    '.job.json',
+    '.partial.opus',
+    'segmenter_status.json',
+    'streamingEncode',
+    'pendingJobs',
+    'SIGUSR1',
+    'recovered',
+    'REC_VAD_AGGRESSIVENESS',
+  ]) {
+    t.ok(page.includes(word), `mentions ${word}`);
+  }
+  const examples = page.slice(page.indexOf('.SH EXAMPLES'), page.indexOf('.SH', page.indexOf('.SH EXAMPLES') + 4));
+  t.ok((examples.match(/^rec\\-capture|^rec\\-segment|^jq /gm) ?? []).length >= 5, 'at least five example commands');
+});
 
 const man = await which('man', { nothrow: true });
 const groff = await which('groff', { nothrow: true });

@@ -1,7 +1,7 @@
 // rec-segment: raw PCM on stdin → one WAV per event in the spool, NDJSON event
 // lines on stdout, segmenter_status.json, and (by default) a growing
 // <out>/<day>/<stem>.partial.opus while each event is still going on.
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -56,7 +56,8 @@ const cli: ToolCli = {
     margin: numberOption('Threshold above the noise floor, in dB', { default: D.marginDb, min: 1, max: 60 }),
     'detect-highpass': numberOption('High-pass (Hz) on the level the detector compares with the noise floor; 0 = off', { default: 150, min: 0, max: 2000 }),
     'min-threshold': numberOption('Never trigger below this level (dBFS)', { default: D.minThresholdDbfs, min: -120, max: 0 }),
-    'vad-aggressiveness': numberOption('WebRTC VAD mode 0-3 (3 rejects the most non-speech)', { default: 2, min: 0, max: 3, integer: true }),
+    // 3: at 2 the VAD calls the first frames of every stream voice (a false event at start).
+    'vad-aggressiveness': numberOption('WebRTC VAD mode 0-3 (3 rejects the most non-speech)', { default: 3, min: 0, max: 3, integer: true }),
     'stream-encode': { describe: 'Stream-encode events while recording (--no-stream-encode: rec-sidecars encodes afterwards)', type: 'boolean', default: true },
     container: { describe: 'Container of the streamed file', type: 'string', choices: [...CONTAINERS], default: 'ogg' },
     bitrate: numberOption('Opus bitrate in kb/s', { default: DEFAULT_SETTINGS.bitrate, min: 6, max: 256 }),
@@ -84,7 +85,7 @@ runTool(NAME, async () => {
   const spool = resolve((args.spool as string | undefined) ?? join(out, '.spool'));
   const statusFile = resolve((args['status-file'] as string | undefined) ?? join(spool, 'segmenter_status.json'));
   const rate = args.rate as number;
-  for (const dir of [out, spool]) {
+  for (const dir of [out, spool, dirname(statusFile)]) {
     await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(EX.CANTCREAT, `${dir}: cannot create (${err.code})`);
     });
@@ -127,7 +128,12 @@ runTool(NAME, async () => {
       minThresholdDbfs: args['min-threshold'] as number,
     },
     stream: streamEncode
-      ? { ffmpeg, settings: { container: args.container as Container, bitrate: args.bitrate as number, complexity: args.complexity as number } }
+      ? {
+          ffmpeg,
+          settings: { container: args.container as Container, bitrate: args.bitrate as number, complexity: args.complexity as number },
+          // The whole pre-roll is handed over at once, then 2 s of slack for ffmpeg to start.
+          maxQueueMs: (args['pre-roll'] as number) * 1000 + 2000,
+        }
       : null,
   });
   const status = new StatusWriter({ path: statusFile, spool, out, recorder, log });

@@ -41,7 +41,8 @@ export class StatusWriter {
   private lastWrite = 0;
   private lastVersion = -1;
   private lastLevel = 0;
-  private writing = false;
+  private writing: Promise<void> | null = null;
+  private stopped = false;
   private readonly startedAt = new Date().toISOString();
   // Spool and disk usage change slowly: scanned at most every heartbeat, not on
   // every 250 ms write (a scan stats every file in the spool).
@@ -59,6 +60,8 @@ export class StatusWriter {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.writing; // a write in flight must not swallow the final one
+    this.stopped = true;
     this.usage = undefined; // the final status has fresh figures
     await this.write();
   }
@@ -66,7 +69,9 @@ export class StatusWriter {
   private async tick(force = false): Promise<void> {
     const r = this.opts.recorder;
     const level = r.snapshot().level.rmsDbfs;
-    const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 1;
+    // Level moves count when they are big enough to see on a meter (3 dB): a write
+    // every 250 ms for every small wobble was most of rec-segment's CPU at real time.
+    const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 3;
     const due = Date.now() - this.lastWrite >= (this.opts.heartbeatMs ?? 5000);
     if (force || changed || due) await this.write();
   }
@@ -90,16 +95,19 @@ export class StatusWriter {
       updatedAt: new Date().toISOString(),
       pid: process.pid,
       startedAt: this.startedAt,
-      capturing: lastFrame !== null && Date.now() - lastFrame < 2000,
+      capturing: !this.stopped && lastFrame !== null && Date.now() - lastFrame < 2000,
       ...rest,
       spool: { ...usage, freeBytes: spoolFree, error: spoolError, droppedFrames: r.wavDroppedTotal },
       disk: { freeBytes: diskFree },
     };
   }
 
-  private async write(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
+  private write(): Promise<void> {
+    this.writing ??= this.doWrite().finally(() => (this.writing = null));
+    return this.writing;
+  }
+
+  private async doWrite(): Promise<void> {
     try {
       const r = this.opts.recorder;
       this.lastVersion = r.version;
@@ -111,8 +119,6 @@ export class StatusWriter {
       this.writes++;
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message, path: this.opts.path }, 'cannot write the status file');
-    } finally {
-      this.writing = false;
     }
   }
 }
