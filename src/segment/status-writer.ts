@@ -3,7 +3,7 @@
 import { readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { atomicWriteJson } from '../lib/atomic-write.js';
+import { replaceFileQuickly } from '../lib/atomic-write.js';
 import type { SegmenterStatus } from '../lib/contracts.js';
 import type { Recorder } from './recorder.js';
 
@@ -114,7 +114,7 @@ export class StatusWriter {
       const status = await this.build();
       this.lastLevel = status.level.rmsDbfs;
       // The status lives on tmpfs and is rewritten every few seconds: no fsync.
-      await atomicWriteJson(this.opts.path, status, { fsync: false });
+      await replaceFileQuickly(this.opts.path, JSON.stringify(status) + '\n');
       this.lastWrite = Date.now();
       this.writes++;
     } catch (err) {
