@@ -74,6 +74,8 @@ export class Recorder {
   private readonly now: () => number;
   private event: OpenEvent | null = null;
   private readonly finishing = new Set<Promise<void>>();
+  /** The previous event's finish: lines are printed in event order even if finishes overlap. */
+  private previousFinish: Promise<void> = Promise.resolve();
   /** Frames seen since the start of the stream: positions for startOffsetMs. */
   private framesIn = 0;
   private anchorMs = -1;
@@ -271,12 +273,14 @@ export class Recorder {
     if (!ev) return;
     this.event = null;
     this.version++;
-    const p = this.finish(ev, reason, discard).catch((err: Error) => this.opts.log.error({ err: err.message, id: ev.name.id }, 'finishing an event failed'));
+    const before = this.previousFinish;
+    const p = this.finish(ev, reason, discard, before).catch((err: Error) => this.opts.log.error({ err: err.message, id: ev.name.id }, 'finishing an event failed'));
+    this.previousFinish = p;
     this.finishing.add(p);
     void p.finally(() => this.finishing.delete(p));
   }
 
-  private async finish(ev: OpenEvent, reason: 'hang' | 'manual' | 'eof' | 'max-length' | 'shutdown', discard: boolean): Promise<void> {
+  private async finish(ev: OpenEvent, reason: 'hang' | 'manual' | 'eof' | 'max-length' | 'shutdown', discard: boolean, before: Promise<void>): Promise<void> {
     const startedFile = join(this.opts.spool, `${ev.name.id}.started.json`);
     const endFrame = ev.startFrame + ev.frames;
     const common = {
@@ -298,6 +302,7 @@ export class Recorder {
         durationMs: ev.frames * FRAME_MS,
         reason: 'shorter than --min-length',
       };
+      await before;
       this.opts.emit(line);
       return;
     }
@@ -339,6 +344,7 @@ export class Recorder {
     } catch (err) {
       this.noteSpoolError(err as Error);
     }
+    await before;
     this.lastEvent = line;
     this.version++;
     this.opts.emit(line);
