@@ -131,6 +131,8 @@ t.test('SIGTERM finishes the open event; kill -9 leaves a WAV that the next star
       if (spool.some((f) => f.endsWith('.started.json'))) return;
     }
   };
+  // Whatever happens below, no process of this test outlives it.
+  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
   // 1. SIGTERM
   const a = run();
   await waitForEvent();
@@ -165,6 +167,7 @@ t.test('SIGUSR1 splits the open event at once', async (t) => {
   const seg = execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --no-stream-encode --trigger level`], {
     reject: false,
   });
+  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
   for (let i = 0; i < 100; i++) {
     await sleep(100);
     if ((await readdir(join(out, '.spool')).catch(() => [] as string[])).some((f) => f.endsWith('.started.json'))) break;
