@@ -90,8 +90,11 @@ function startRun(opts: SupervisorOptions): Run {
   const framer = new PcmFramer({
     frameBytes: opts.frameBytes,
     tail: opts.policy === 'never' ? 'keep' : 'drop',
-    onTail: ({ partialBytes, policy }) =>
-      opts.log.warn({ partialBytes, policy }, policy === 'drop' ? 'source stopped mid-frame; partial frame dropped' : 'input ended mid-frame'),
+    onTail: ({ partialBytes, policy }) => {
+      // Stopped by us (--duration, a signal): the cut is ours, not worth a warning.
+      const level = opts.signal.aborted ? 'debug' : 'warn';
+      opts.log[level]({ partialBytes, policy }, policy === 'drop' ? 'source stopped mid-frame; partial frame dropped' : 'input ended mid-frame');
+    },
   });
   const last = procs.at(-1)!;
   const flowed = pipeline(last.stdout, framer, opts.out, { end: false }).catch((err: Error) => {

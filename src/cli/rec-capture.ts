@@ -93,7 +93,7 @@ runTool(NAME, async () => {
     const samples = Math.round((args.duration as number) * settings.rate);
     chain.push(new ByteLimiter(samples * BYTES_PER_SAMPLE, () => stop.abort()));
   }
-  if (args.realtime) chain.push(new RealtimePacer({ bytesPerSecond: settings.rate * BYTES_PER_SAMPLE, frameBytes: frame }));
+  if (args.realtime) chain.push(new RealtimePacer({ bytesPerSecond: settings.rate * BYTES_PER_SAMPLE, chunkBytes: frame * 5 }));
   let downstreamClosed = false;
   let writeError: NodeJS.ErrnoException | undefined;
   const onWriteError = (err: NodeJS.ErrnoException) => {
