@@ -204,3 +204,33 @@ t.test('a full spool is logged and shown in the status; detection goes on', asyn
   t.match(s.spool.error, /ENOSPC|no space/i);
   t.ok(s.spool.droppedFrames > 0);
 });
+
+t.test('kill -9 while stream-encoding: the next start re-encodes the WAV over the stale partial', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const tone = await synth(join(dir, 'tone.wav'), 'sine=f=300:d=60,adelay=1000', ['-ac', '1']);
+  const seg = execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --trigger level`], {
+    reject: false,
+  });
+  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    if ((await readdir(join(out, '.spool')).catch(() => [] as string[])).some((f) => f.endsWith('.started.json'))) break;
+  }
+  await sleep(1500);
+  await execa('pkill', ['-KILL', '-f', `^node .*rec-segment.js --out ${out}`]);
+  await seg;
+  await sleep(300); // the orphaned ffmpeg sees end of input and exits
+  const day = (await readdir(out)).find((d) => !d.startsWith('.'))!;
+  t.ok((await readdir(join(out, day))).some((f) => f.includes('.partial.')), 'a stale partial was left by the crash');
+  const c = await execa('node', [bin('rec-segment'), '--out', out], { input: '', reject: false });
+  t.equal(c.exitCode, 0, c.stderr);
+  const recovered = lines(c.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.equal(recovered.length, 1);
+  const e = recovered[0]!;
+  t.match(e, { endReason: 'recovered', encode: { mode: 'offline', error: null } });
+  t.equal(schemaError('event.schema.json', e), null);
+  t.same(await readdir(join(out, day)), [`${e.stem}.opus`], 'only the final file, no partial');
+  const d = await decode(e.opus!);
+  t.ok(Math.abs(d.durationMs - e.durationMs) <= 20, `re-encoded ${d.durationMs} ms = WAV ${e.durationMs} ms`);
+});

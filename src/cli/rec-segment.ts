@@ -109,7 +109,8 @@ runTool(NAME, async () => {
     if (stdoutOpen) process.stdout.write(JSON.stringify(line) + '\n');
   };
 
-  await recoverSpool(spool, out, emit, log);
+  const encoderSettings = { container: args.container as Container, bitrate: args.bitrate as number, complexity: args.complexity as number };
+  await recoverSpool(spool, out, emit, log, streamEncode ? { ffmpeg, settings: encoderSettings } : null);
   const recorder = newRecorder({
     out,
     spool,
@@ -130,7 +131,7 @@ runTool(NAME, async () => {
     stream: streamEncode
       ? {
           ffmpeg,
-          settings: { container: args.container as Container, bitrate: args.bitrate as number, complexity: args.complexity as number },
+          settings: encoderSettings,
           // The whole pre-roll is handed over at once, then 2 s of slack for ffmpeg to start.
           maxQueueMs: (args['pre-roll'] as number) * 1000 + 2000,
         }

@@ -24,7 +24,8 @@ export interface EventStarted extends EventCommon {
 }
 
 export interface EncodeOutcome {
-  mode: 'stream' | 'offline-needed';
+  /** stream: encoded while recording; offline: encoded from the WAV afterwards; offline-needed: still to do. */
+  mode: 'stream' | 'offline' | 'offline-needed';
   bytes: number;
   droppedFrames: number;
   error: string | null;

@@ -10,6 +10,8 @@ import { atomicWriteJson } from '../lib/atomic-write.js';
 import { FRAME_MS, frameBytes } from '../lib/pcm.js';
 import type { EventFinished, EventStarted } from '../lib/contracts.js';
 import { frameLevels } from './levels.js';
+import { encodeWav } from '../encode/encode-input.js';
+import type { EncoderSettings } from '../encode/settings.js';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -36,8 +38,24 @@ async function wavLevels(path: string, dataOffset: number, dataBytes: number, ra
   return { peakDbfs: round1(peak), meanDbfs: round1(frames ? 10 * Math.log10(power / frames || 1e-12) : -120) };
 }
 
-/** Recover every unfinished event in the spool; returns the finished lines (also emitted). */
-export async function recoverSpool(spool: string, out: string, emit: (line: EventFinished) => void, log: Logger): Promise<EventFinished[]> {
+export interface RecoveryEncoder {
+  ffmpeg: string;
+  settings?: Partial<EncoderSettings>;
+}
+
+/**
+ * Recover every unfinished event in the spool; returns the finished lines (also
+ * emitted). An event that was being stream-encoded left a stale `.partial.opus`:
+ * with `encoder` it is re-encoded from the WAV right away (replacing the partial,
+ * `encode.mode` "offline"), so no partial is left looking like a live recording.
+ */
+export async function recoverSpool(
+  spool: string,
+  out: string,
+  emit: (line: EventFinished) => void,
+  log: Logger,
+  encoder: RecoveryEncoder | null = null,
+): Promise<EventFinished[]> {
   let names: string[];
   try {
     names = await readdir(spool);
@@ -66,14 +84,21 @@ export async function recoverSpool(spool: string, out: string, emit: (line: Even
       const durationMs = Math.round((info.dataBytes / 2 / info.rate) * 1000);
       const frames = Math.floor(durationMs / FRAME_MS);
       const levels = await wavLevels(started.wav, info.dataOffset, info.dataBytes, info.rate);
+      const opus = started.partial ? started.partial.replace(/\.partial(\.[^.]+)$/, '$1') : join(out, started.day, `${started.stem}.opus`);
+      let encode: EventFinished['encode'] = { mode: 'offline-needed', bytes: 0, droppedFrames: 0, error: 'recovered after a crash' };
+      if (started.partial && encoder && info.dataBytes > 0) {
+        const r = await encodeWav(started.wav, { path: opus, ffmpeg: encoder.ffmpeg, ...encoder.settings, log });
+        if (r.ok) encode = { mode: 'offline', bytes: r.bytes, droppedFrames: 0, error: null };
+        else log.warn({ id, error: r.error }, 'could not re-encode a recovered event; rec-sidecars will');
+      }
       const line: EventFinished = {
         ...started,
         type: 'event.finished',
         endedAt: new Date(Date.parse(started.startedAt) + durationMs).toISOString(),
         endOffsetMs: started.startOffsetMs + frames * FRAME_MS,
         durationMs,
-        opus: started.partial ? started.partial.replace(/\.partial(\.[^.]+)$/, '$1') : join(out, started.day, `${started.stem}.opus`),
-        encode: { mode: 'offline-needed', bytes: 0, droppedFrames: 0, error: 'recovered after a crash' },
+        opus,
+        encode,
         ...levels,
         noiseFloorDbfs: -120,
         voiceRatio: 0,
