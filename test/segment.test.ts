@@ -23,6 +23,30 @@ function segmentFile(input: string, out: string, extra: string[] = []) {
   return execa('sh', ['-c', `node ${bin('rec-capture')} --input ${input} | node ${bin('rec-segment')} --out ${out} ${extra.join(' ')}`], { reject: false });
 }
 
+/**
+ * A tone (after 1 s of silence) paced in real time into rec-segment, as a live
+ * pipeline; `signal(sig)` reaches rec-segment only. No process outlives the test.
+ */
+function livePipeline(t: { teardown: (fn: () => Promise<void>) => void }, tone: string, out: string, extra: string[]) {
+  const run = () =>
+    execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --trigger level ${extra.join(' ')}`], {
+      reject: false,
+    });
+  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
+  return {
+    run,
+    /** Resolves once an event has started (its start record is in the spool). */
+    async eventStarted(): Promise<void> {
+      for (let i = 0; i < 100; i++) {
+        await sleep(100);
+        const spool = await readdir(join(out, '.spool')).catch(() => [] as string[]);
+        if (spool.some((f) => f.endsWith('.started.json'))) return;
+      }
+    },
+    signal: (sig: string) => execa('pkill', [`-${sig}`, '-f', `^node .*rec-segment.js --out ${out}`]),
+  };
+}
+
 t.test('the demo: every true event caught, no onset clipped, outputs as the contracts say', async (t) => {
   const dir = await tempDir(t);
   const out = join(dir, 'rec');
@@ -120,34 +144,22 @@ t.test('SIGTERM finishes the open event; kill -9 leaves a WAV that the next star
   const dir = await tempDir(t);
   const out = join(dir, 'rec');
   const tone = await synth(join(dir, 'tone.wav'), 'sine=f=300:d=60,adelay=1000', ['-ac', '1']);
-  const run = () =>
-    execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --no-stream-encode --trigger level`], {
-      reject: false,
-    });
-  const waitForEvent = async () => {
-    for (let i = 0; i < 100; i++) {
-      await sleep(100);
-      const spool = await readdir(join(out, '.spool')).catch(() => [] as string[]);
-      if (spool.some((f) => f.endsWith('.started.json'))) return;
-    }
-  };
-  // Whatever happens below, no process of this test outlives it.
-  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
+  const live = livePipeline(t, tone, out, ['--no-stream-encode']);
   // 1. SIGTERM
-  const a = run();
-  await waitForEvent();
+  const a = live.run();
+  await live.eventStarted();
   await sleep(1000);
-  await execa('pkill', ['-TERM', '-f', `^node .*rec-segment.js --out ${out}`]);
+  await live.signal('TERM');
   const ra = await a;
   const fa = lines(ra.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
   t.equal(fa.length, 1, ra.stderr);
   t.match(fa[0], { endReason: 'shutdown' });
   t.ok(fa[0]!.durationMs > 500);
   // 2. kill -9 mid-event, then a new start with no input recovers it.
-  const b = run();
-  await waitForEvent();
+  const b = live.run();
+  await live.eventStarted();
   await sleep(1500);
-  await execa('pkill', ['-KILL', '-f', `^node .*rec-segment.js --out ${out}`]);
+  await live.signal('KILL');
   await b;
   const c = await execa('node', [bin('rec-segment'), '--out', out, '--no-stream-encode'], { input: '', reject: false });
   t.equal(c.exitCode, 0, c.stderr);
@@ -164,18 +176,13 @@ t.test('SIGUSR1 splits the open event at once', async (t) => {
   const dir = await tempDir(t);
   const out = join(dir, 'rec');
   const tone = await synth(join(dir, 'tone.wav'), 'sine=f=300:d=30,adelay=1000', ['-ac', '1']);
-  const seg = execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --no-stream-encode --trigger level`], {
-    reject: false,
-  });
-  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    if ((await readdir(join(out, '.spool')).catch(() => [] as string[])).some((f) => f.endsWith('.started.json'))) break;
-  }
+  const live = livePipeline(t, tone, out, ['--no-stream-encode']);
+  const seg = live.run();
+  await live.eventStarted();
   await sleep(1000);
-  await execa('pkill', ['-USR1', '-f', `^node .*rec-segment.js --out ${out}`]);
+  await live.signal('USR1');
   await sleep(1000);
-  await execa('pkill', ['-TERM', '-f', `^node .*rec-segment.js --out ${out}`]);
+  await live.signal('TERM');
   const r = await seg;
   const parts = lines(r.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
   t.equal(parts.length, 2, r.stderr);
@@ -209,16 +216,11 @@ t.test('kill -9 while stream-encoding: the next start re-encodes the WAV over th
   const dir = await tempDir(t);
   const out = join(dir, 'rec');
   const tone = await synth(join(dir, 'tone.wav'), 'sine=f=300:d=60,adelay=1000', ['-ac', '1']);
-  const seg = execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --trigger level`], {
-    reject: false,
-  });
-  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    if ((await readdir(join(out, '.spool')).catch(() => [] as string[])).some((f) => f.endsWith('.started.json'))) break;
-  }
+  const live = livePipeline(t, tone, out, []);
+  const seg = live.run();
+  await live.eventStarted();
   await sleep(1500);
-  await execa('pkill', ['-KILL', '-f', `^node .*rec-segment.js --out ${out}`]);
+  await live.signal('KILL');
   await seg;
   await sleep(300); // the orphaned ffmpeg sees end of input and exits
   const day = (await readdir(out)).find((d) => !d.startsWith('.'))!;
