@@ -1,12 +1,12 @@
 // rec-capture: an ALSA device, or any file/URL ffmpeg can decode → raw s16le mono
 // PCM on stdout, in whole 20 ms frames, supervised and restarted when it fails.
-import { access, stat } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
 import { CliError, EX } from '../lib/exit-codes.js';
 import { isClosedPipe, onEpipe, outputWriteError } from '../lib/epipe.js';
 import { findProgram } from '../lib/programs.js';
+import { checkInputFile } from '../lib/input-file.js';
 import { RATES, frameBytes, BYTES_PER_SAMPLE } from '../lib/pcm.js';
 import { isUrl, restartPolicy, sourceStages, type CaptureSettings, type SourceSpec } from '../capture/source.js';
 import { describeExits, supervise } from '../capture/supervisor.js';
@@ -71,17 +71,12 @@ runTool(NAME, async () => {
   const source: SourceSpec = input
     ? { kind: 'input', input }
     : { kind: 'device', device: args.device as string, backend: args.backend as 'arecord' | 'ffmpeg' };
-  if (input && input !== '-' && !isUrl(input)) {
-    await access(input).catch(() => {
-      throw new CliError(EX.NOINPUT, `${input}: no such file`);
-    });
-    if ((await stat(input)).isDirectory()) throw new CliError(EX.NOINPUT, `${input}: is a directory`);
-  }
+  if (input && input !== '-' && !isUrl(input)) await checkInputFile(input);
   const stages = sourceStages(source, settings);
   const programs = { arecord: '', ffmpeg: '' };
   for (const program of new Set(stages.map((s) => s.program))) {
-    const override = (args[program] as string | undefined) ?? process.env[`REC_${program.toUpperCase()}`];
-    programs[program] = await findProgram(program, override, `--${program}`);
+    // REC_ARECORD / REC_FFMPEG arrive here as flags (see envArgs).
+    programs[program] = await findProgram(program, args[program] as string | undefined, `--${program}`);
   }
 
   const stop = new AbortController();

@@ -1,10 +1,10 @@
 // rec-opus-stream: PCM on stdin (or a WAV file) → OUT.partial.opus while encoding
 // → OUT.opus when ffmpeg exits cleanly. Prints one NDJSON result line.
-import { access, constants, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
 import { CliError, EX } from '../lib/exit-codes.js';
 import { findProgram } from '../lib/programs.js';
+import { checkInputFile } from '../lib/input-file.js';
 import { isClosedPipe, outputWriteError, writeAndFlush } from '../lib/epipe.js';
 import { RATES } from '../lib/pcm.js';
 import { WavFormatError } from '../lib/wav.js';
@@ -59,14 +59,9 @@ runTool(NAME, async () => {
   const log = toolLogger(NAME, args);
   const { path, container } = resolveOutput(String(args.OUT), args.container as Container | undefined);
   const input = args.input as string | undefined;
-  const ffmpeg = await findProgram('ffmpeg', (args.ffmpeg as string | undefined) ?? process.env.REC_FFMPEG, '--ffmpeg');
+  const ffmpeg = await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg');
   if (!input && process.stdin.isTTY) throw new CliError(EX.USAGE, 'no input: pipe PCM on stdin or give --input FILE.wav');
-  if (input) {
-    await access(input, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
-      throw new CliError(EX.NOINPUT, err.code === 'ENOENT' ? `${input}: no such file` : `${input}: cannot read (${err.code})`);
-    });
-    if ((await stat(input)).isDirectory()) throw new CliError(EX.NOINPUT, `${input}: is a directory`);
-  }
+  if (input) await checkInputFile(input);
   const encoderOptions = {
     path,
     ffmpeg,

@@ -94,7 +94,7 @@ runTool(NAME, async () => {
     throw new CliError(EX.USAGE, '--max-length must be longer than --pre-roll (plus the 0.1 s start window) (see --help)');
   }
   const streamEncode = args['stream-encode'] as boolean;
-  const ffmpeg = streamEncode ? await findProgram('ffmpeg', (args.ffmpeg as string | undefined) ?? process.env.REC_FFMPEG, '--ffmpeg') : '';
+  const ffmpeg = streamEncode ? await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg') : '';
   const trigger = args.trigger as Trigger;
   const vad = trigger === 'level' ? null : await createVad({ rate, aggressiveness: args['vad-aggressiveness'] as 0 | 1 | 2 | 3 });
 

@@ -35,6 +35,11 @@ export function partialPathFor(finalPath: string): string {
   return finalPath.slice(0, finalPath.length - ext.length) + '.partial' + ext;
 }
 
+/** `dir/name.partial.opus` → `dir/name.opus` (the inverse of partialPathFor). */
+export function finalPathFor(partialPath: string): string {
+  return partialPath.replace(/\.partial(\.[^./]+)$/, '$1');
+}
+
 export function isPartialPath(path: string): boolean {
   return /\.partial\.[^./]+$/.test(path);
 }

@@ -3,8 +3,8 @@
 // streams the same frames into the Opus encoder, writes the job file and emits
 // the NDJSON lines. pushFrame() is synchronous and never waits on a disk or a
 // process; finishing an event runs in the background.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Detector, type Decision, type DetectorConfig } from './detector.js';
@@ -60,6 +60,8 @@ interface OpenEvent {
   encoder: StreamEncoder | null;
   opusPath: string;
   split: 'max-length' | 'manual' | null;
+  /** The crash-recovery record; removed at the end only once it is on disk. */
+  markerWritten: Promise<void>;
 }
 
 const dbToPower = (db: number) => Math.pow(10, db / 10);
@@ -221,6 +223,7 @@ export class Recorder {
       encoder,
       opusPath,
       split: null,
+      markerWritten: Promise.resolve(),
     };
     const started: EventStarted = {
       type: 'event.started',
@@ -231,12 +234,11 @@ export class Recorder {
       wav: wavPath,
       partial: encoder ? encoder.partialPath : null,
     };
-    // The started line doubles as the crash-recovery record for this WAV.
-    try {
-      writeFileSync(join(this.opts.spool, `${name.id}.started.json`), JSON.stringify(started) + '\n');
-    } catch (err) {
-      this.noteSpoolError(err as Error);
-    }
+    // The started line doubles as the crash-recovery record for this WAV. Written
+    // without waiting, like the WAV: a slow spool must not hold up the frame loop.
+    this.event.markerWritten = writeFile(join(this.opts.spool, `${name.id}.started.json`), JSON.stringify(started) + '\n').catch((err: Error) =>
+      this.noteSpoolError(err),
+    );
     for (const pre of preRoll) this.append(pre, null);
     this.append(frame, f);
     this.opts.emit(started);
@@ -282,6 +284,7 @@ export class Recorder {
 
   private async finish(ev: OpenEvent, reason: 'hang' | 'manual' | 'eof' | 'max-length' | 'shutdown', discard: boolean, before: Promise<void>): Promise<void> {
     const startedFile = join(this.opts.spool, `${ev.name.id}.started.json`);
+    await ev.markerWritten;
     const endFrame = ev.startFrame + ev.frames;
     const common = {
       ...ev.name,

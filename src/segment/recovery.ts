@@ -10,29 +10,27 @@ import { atomicWriteJson } from '../lib/atomic-write.js';
 import { FRAME_MS, frameBytes } from '../lib/pcm.js';
 import type { EventFinished, EventStarted } from '../lib/contracts.js';
 import { frameLevels } from './levels.js';
+import { PcmFramer } from '../lib/pcm-framer.js';
 import { encodeWav } from '../encode/encode-input.js';
-import type { EncoderSettings } from '../encode/settings.js';
+import { finalPathFor, type EncoderSettings } from '../encode/settings.js';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** Peak and mean level of a WAV's data, streamed frame by frame. */
+/** Peak and mean level of a WAV's data, streamed frame by frame (a trailing partial frame is ignored). */
 async function wavLevels(path: string, dataOffset: number, dataBytes: number, rate: number): Promise<{ peakDbfs: number; meanDbfs: number }> {
   const fb = frameBytes(rate);
   let peak = -120;
   let power = 0;
   let frames = 0;
-  let carry = Buffer.alloc(0);
   if (dataBytes > 0) {
-    for await (const chunk of createReadStream(path, { start: dataOffset, end: dataOffset + dataBytes - 1 })) {
-      const data = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-      let off = 0;
-      for (; off + fb <= data.length; off += fb) {
-        const l = frameLevels(data.subarray(off, off + fb));
+    const framed = createReadStream(path, { start: dataOffset, end: dataOffset + dataBytes - 1 }).pipe(new PcmFramer({ frameBytes: fb, tail: 'drop' }));
+    for await (const chunk of framed as AsyncIterable<Buffer>) {
+      for (let off = 0; off < chunk.length; off += fb) {
+        const l = frameLevels(chunk.subarray(off, off + fb));
         if (l.peakDbfs > peak) peak = l.peakDbfs;
         power += Math.pow(10, l.rmsDbfs / 10);
         frames++;
       }
-      carry = Buffer.from(data.subarray(off));
     }
   }
   return { peakDbfs: round1(peak), meanDbfs: round1(frames ? 10 * Math.log10(power / frames || 1e-12) : -120) };
@@ -84,7 +82,7 @@ export async function recoverSpool(
       const durationMs = Math.round((info.dataBytes / 2 / info.rate) * 1000);
       const frames = Math.floor(durationMs / FRAME_MS);
       const levels = await wavLevels(started.wav, info.dataOffset, info.dataBytes, info.rate);
-      const opus = started.partial ? started.partial.replace(/\.partial(\.[^.]+)$/, '$1') : join(out, started.day, `${started.stem}.opus`);
+      const opus = started.partial ? finalPathFor(started.partial) : join(out, started.day, `${started.stem}.opus`);
       let encode: EventFinished['encode'] = { mode: 'offline-needed', bytes: 0, droppedFrames: 0, error: 'recovered after a crash' };
       if (started.partial && encoder && info.dataBytes > 0) {
         const r = await encodeWav(started.wav, { path: opus, ffmpeg: encoder.ffmpeg, ...encoder.settings, log });
