@@ -13,25 +13,37 @@ export interface Decodability {
   error: string | null;
 }
 
-const DECODE_RATE = 48000;
+export const DECODE_RATE = 48000;
 
-/** Decode `path` completely with ffmpeg (`-threads 1`, at `nice`) and measure it. */
-export async function decodedDuration(ffmpeg: string, path: string, nice = 0): Promise<Decodability> {
+/** ffmpeg decoding `path` to s16le mono 48 kHz on its stdout (`-threads 1`, at `nice`). */
+export function decodeToPcm(ffmpeg: string, path: string, nice = 0) {
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-threads', '1', '-i', path, '-ac', '1', '-ar', String(DECODE_RATE), '-f', 's16le', 'pipe:1'];
   const child = execa(ffmpeg, args, { buffer: { stdout: false }, reject: false });
   if (nice > 0 && child.pid) {
     try {
       setPriority(child.pid, nice);
     } catch {
-      // Not fatal: the check still runs at normal priority.
+      // Not fatal: it still runs at normal priority.
     }
   }
+  return child;
+}
+
+/** Why a finished decode failed, in one line, or null. */
+export function decodeError(r: { exitCode?: number; stderr?: unknown; shortMessage?: string }): string | null {
+  if (r.exitCode === 0) return null;
+  return String(r.stderr ?? '').trim().split('\n').pop() || r.shortMessage || `ffmpeg exited with status ${r.exitCode}`;
+}
+
+/** Decode `path` completely and measure it; only the byte count is kept. */
+export async function decodedDuration(ffmpeg: string, path: string, nice = 0): Promise<Decodability> {
+  const child = decodeToPcm(ffmpeg, path, nice);
   let bytes = 0;
   child.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
   const r = await child;
   const durationMs = Math.round((bytes / 2 / DECODE_RATE) * 1000);
-  const stderr = String(r.stderr ?? '').trim().split('\n').pop() ?? '';
-  if (r.exitCode !== 0) return { ok: false, durationMs, error: stderr || r.shortMessage || `ffmpeg exited with status ${r.exitCode}` };
+  const error = decodeError(r);
+  if (error) return { ok: false, durationMs, error };
   if (bytes === 0) return { ok: false, durationMs: 0, error: 'no audio decoded' };
   return { ok: true, durationMs, error: null };
 }
