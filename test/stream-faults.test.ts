@@ -32,6 +32,15 @@ async function assertFellBackToWav(t: Test, out: string, finished: EventFinished
   const status = JSON.parse(await readFile(join(out, '.spool', 'segmenter_status.json'), 'utf8')) as SegmenterStatus;
   t.equal(status.input.gaps, 0, 'rec-segment kept real time (the input never fell behind)');
   t.equal(status.streamingEncode.failures, streamed, 'each failed stream counted in the status');
+  // rec-sidecars then makes every event whole from its WAV.
+  const side = await execa('node', [bin('rec-sidecars'), '--out', out], { reject: false, stdin: 'ignore' });
+  t.equal(side.exitCode, 0, side.stderr);
+  for (const e of finished) {
+    const opus = await decode(e.opus!);
+    t.ok(Math.abs(opus.durationMs - e.durationMs) <= 20, `after rec-sidecars, ${e.stem}.opus holds the whole event (${opus.durationMs} ms)`);
+  }
+  const spool = (await readdir(join(out, '.spool'))).filter((f) => !f.endsWith('_status.json'));
+  t.same(spool, [], 'and the spool is empty');
   return status;
 }
 
@@ -138,4 +147,20 @@ t.test('stream health: two bad events suspend, a bad trial doubles the pause, a 
   t.equal(h.record('ok', '', 6300), false);
   t.equal(h.reason, null, 'healthy again');
   t.equal(h.record('late', 'slow', 6400), false, 'and forgiving again');
+});
+
+t.test('a healthy encoder in real time is never late and streaming is never suspended', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  // Three 2 s bursts, back to back as events (pre-roll 2 s + hang 1 s fill the gaps).
+  const tone = await synth(join(dir, 'bursts.wav'), "aevalsrc='0.3*sin(2*PI*350*t)*gt(t,1)*lt(mod(t-1,5),2)':d=16:s=48000", ['-ac', '1']);
+  const r = await livePipeline(t, tone, out, ['--hang', '1']).run();
+  t.equal(r.exitCode, 0, r.stderr);
+  const started = lines(r.stdout).filter((e): e is EventStarted => e.type === 'event.started');
+  t.equal(started.length, 3);
+  t.ok(started.every((e) => e.partial !== null), 'every event streamed');
+  t.ok(finishedOf(r.stdout).every((e) => e.encode.mode === 'stream'), 'and every stream made it');
+  const status = JSON.parse(await readFile(join(out, '.spool', 'segmenter_status.json'), 'utf8')) as SegmenterStatus;
+  t.match(status.streamingEncode, { late: 0, failures: 0, suspended: false });
+  t.notMatch(r.stderr, /behind real time/);
 });

@@ -4,6 +4,12 @@ import { access, constants } from 'node:fs/promises';
 import which from 'which';
 import { CliError, EX } from './exit-codes.js';
 
+const INSTALL_HINTS: Record<string, string> = {
+  ffmpeg: ' (apt-get install ffmpeg, or --ffmpeg PATH)',
+  arecord: ' (apt-get install alsa-utils, or --arecord PATH)',
+  pocketsphinx_continuous: ' (apt-get install pocketsphinx pocketsphinx-en-us, or use --transcribe-cmd)',
+};
+
 /**
  * Resolve `name` (or `override`, a path or a bare command name) to an executable path.
  * Throws CliError(69) with a one-line message when it is not there.
@@ -20,7 +26,7 @@ export async function findProgram(name: string, override?: string, flag?: string
   }
   const found = await which(wanted, { nothrow: true });
   if (!found) {
-    const hint = name === 'ffmpeg' ? ' (apt-get install ffmpeg, or --ffmpeg PATH)' : name === 'arecord' ? ' (apt-get install alsa-utils, or --arecord PATH)' : '';
+    const hint = INSTALL_HINTS[name] ?? '';
     throw new CliError(EX.UNAVAILABLE, `${wanted}: not found on PATH${hint}`);
   }
   return found;

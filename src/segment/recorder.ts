@@ -281,10 +281,11 @@ export class Recorder {
       ev.wavDropped++;
       this.wavDroppedTotal++;
     } else ev.wav.write(frame);
-    if (ev.encoder) this.feedEncoder(ev, ev.encoder, frame);
+    if (ev.encoder) this.feedEncoder(ev, ev.encoder, frame, f !== null);
   }
 
-  private feedEncoder(ev: OpenEvent, enc: StreamEncoder, frame: Buffer): void {
+  /** `live`: a frame as it arrives (not the pre-roll burst handed over at the start). */
+  private feedEncoder(ev: OpenEvent, enc: StreamEncoder, frame: Buffer, live: boolean): void {
     if (!enc.feed(frame)) {
       // The queue is full: the file will miss frames and the WAV gets encoded
       // afterwards, so stop spending CPU on this one now. (A dead ffmpeg's own
@@ -292,8 +293,9 @@ export class Recorder {
       if (enc.droppedFrames === 1 && enc.acceptsInput) void enc.abort('encoder queue overflowed (too slow)');
       return;
     }
-    // Input ahead of real time (a file) fills the queue by design: no deadline to miss.
-    if (this.inputAheadMs() >= 1000) return;
+    // The pre-roll arrives in one burst, and input ahead of real time (a file)
+    // fills the queue by design: no deadline to miss in either.
+    if (!live || this.inputAheadMs() >= 1000) return;
     const queued = enc.queuedBytes;
     if (!ev.encoderCaughtUp) {
       if (queued <= this.frameBytes * 5) ev.encoderCaughtUp = true;

@@ -15,6 +15,8 @@ export interface ArchiveOptions {
   backoffMs: number;
   timeoutMs: number;
   log: Logger;
+  /** Stops a running command (shutdown). */
+  signal?: AbortSignal;
 }
 
 export interface ArchiveTarget {
@@ -41,7 +43,9 @@ export async function archive(target: ArchiveTarget, opts: ArchiveOptions): Prom
       stdin: 'ignore',
       cwd: target.dir,
       env: { REC_DAY: target.day, REC_STEM: target.stem, REC_OPUS: target.opus, REC_DIR: target.dir },
+      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
     });
+    if (opts.signal?.aborted) return { ok: false, attempts: attempt, error: 'stopped' };
     if (r.exitCode === 0) {
       await atomicWriteJson(target.marker, { archivedAt: new Date().toISOString(), command: opts.command, attempts: attempt });
       return { ok: true, attempts: attempt, error: null };

@@ -6,11 +6,11 @@
 // Everything after the first stage reads the verified `.opus`, so slow transcripts
 // or an unreachable archive never keep WAVs in the spool (tmpfs on the Pi).
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { EncodeOutcome, EventFinished } from '../lib/contracts.js';
 import { atomicWriteJson } from '../lib/atomic-write.js';
-import { archivedMarker, exists, filesOfStem } from '../lib/recordings.js';
+import { exists, filesOfStem } from '../lib/recordings.js';
 import { WavFormatError, type WavInfo } from '../lib/wav.js';
 import { encodeWav, readEncodableWav } from '../encode/encode-input.js';
 import type { EncoderSettings } from '../encode/settings.js';
@@ -94,7 +94,9 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
   if (fault) {
     if (!wav) throw new PermanentJobError(`${job.wav} is gone and ${p.opus} is ${fault}`);
     if (job.encode.mode === 'stream') ctx.log.warn({ id: job.id, opus: p.opus, fault }, 'the streamed recording is not good; encoding the WAV');
-    const r = await encodeWav(job.wav, { path: p.opus, ffmpeg: ctx.ffmpeg, log: ctx.log, ...ctx.encoder, overwrite: true, nice: NICE }, ctx.signal);
+    // The container follows the file name the event was given (.webm from --container webm).
+    const container = extname(p.opus) === '.webm' ? 'webm' : 'ogg';
+    const r = await encodeWav(job.wav, { path: p.opus, ffmpeg: ctx.ffmpeg, log: ctx.log, ...ctx.encoder, container, overwrite: true, nice: NICE }, ctx.signal);
     if (!r.ok) throw new Error(`encoding ${job.wav}: ${r.error}`);
     const again = await decodedDuration(ctx.ffmpeg, p.opus, NICE);
     if (!again.ok || Math.abs(again.durationMs - expected) > DURATION_TOLERANCE_MS) {
@@ -102,6 +104,8 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
     }
     encode = { mode: 'offline', bytes: r.bytes, droppedFrames: 0, error: null };
     reencoded = true;
+    // The job remembers it, so a restart before stage 2 still reports the truth.
+    if (await exists(p.job)) await atomicWriteJson(p.job, { ...job, encode });
   }
   if (!(await waveformMatches(p.waveform, expected))) {
     const w = wav ? await waveformOfWav(job.wav, wav) : await waveformOfOpus(ctx.ffmpeg, p.opus);
@@ -153,7 +157,7 @@ export async function finishStage(job: EventFinished, ctx: JobContext): Promise<
     else {
       try {
         const timeoutMs = 60_000 + job.durationMs * 10;
-        const t = await ctx.transcriber.transcribe(p.opus, { tmpDir: ctx.spool, timeoutMs });
+        const t = await ctx.transcriber.transcribe(p.opus, { tmpDir: ctx.spool, timeoutMs, signal: ctx.signal });
         await atomicWriteJson(p.transcript, { ...t, durationMs: job.durationMs });
         outcome.transcript = p.transcript;
       } catch (err) {
@@ -164,10 +168,10 @@ export async function finishStage(job: EventFinished, ctx: JobContext): Promise<
     }
   }
   if (ctx.archive) {
-    const marker = archivedMarker(ctx.out, job);
+    const marker = join(p.dir, `${job.stem}.archived`);
     if (!(await exists(marker))) {
       const files = (await filesOfStem(p.dir, '.', job.stem)).filter((f) => !/\.(keep|archived)$/.test(f)).map((f) => join(p.dir, f));
-      const r = await archive({ day: job.day, stem: job.stem, dir: p.dir, opus: p.opus, files, marker }, { ...ctx.archive, log: ctx.log });
+      const r = await archive({ day: job.day, stem: job.stem, dir: p.dir, opus: p.opus, files, marker }, { ...ctx.archive, log: ctx.log, signal: ctx.signal });
       if (!r.ok) throw new ArchiveError(r.error ?? 'archiving failed');
     }
     outcome.archived = true;

@@ -3,7 +3,7 @@
 // `--max-disk-usage` the oldest recordings are removed for good, trash first.
 // Never a partial, never a recording marked `keep`, never one not yet archived
 // when archiving is on.
-import { readdir, rm, stat, statfs } from 'node:fs/promises';
+import { readdir, rm, rmdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { archivedMarker, dayFolders, exists, filesOfStem, keepMarker, moveStem, recordingsOfDay, trashDir, type RecordingRef } from '../lib/recordings.js';
@@ -99,6 +99,12 @@ export class Retention {
         this.log.warn({ day: next.day, stem: next.stem, from: next.root === trash ? 'trash' : 'recordings', usedPercent: Math.round(result.usedPercent) }, 'retention: removed for good to free space');
         result.usedPercent = await this.usage(this.out);
       }
+    }
+    // Past days' folders left empty go too (rmdir refuses a folder that is not
+    // empty; today's may be about to receive a partial).
+    const today = localDay(new Date(this.now()));
+    for (const root of [this.out, trash]) {
+      for (const day of await dayFolders(root)) if (day < today) await rmdir(join(root, day)).catch(() => undefined);
     }
     return result;
   }

@@ -333,8 +333,8 @@ export class Runner {
       pid: process.pid,
       jobs: {
         pending: entries.length,
-        waitingRetry: entries.filter((e) => e.attempts > 0).length,
-        transcribing: this.stage2.length,
+        waitingRetry: entries.filter((e) => e.retryAt > Date.now()).length,
+        finishing: this.stage2.length,
         ...this.counts,
       },
       lowSpace: this.lowSpace,
@@ -354,7 +354,7 @@ export interface SidecarsStatus {
   schemaVersion: 1;
   updatedAt: string;
   pid: number;
-  jobs: { pending: number; waitingRetry: number; transcribing: number } & Runner['counts'];
+  jobs: { pending: number; waitingRetry: number; finishing: number } & Runner['counts'];
   lowSpace: boolean;
   freeBytes: number | null;
   lastError: string | null;

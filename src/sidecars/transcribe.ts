@@ -22,7 +22,7 @@ export interface Transcript {
 export interface Transcriber {
   readonly engine: string;
   /** Transcribe an audio file (any format ffmpeg reads). */
-  transcribe(audio: string, opts: { tmpDir: string; timeoutMs: number }): Promise<Transcript>;
+  transcribe(audio: string, opts: { tmpDir: string; timeoutMs: number; signal?: AbortSignal }): Promise<Transcript>;
 }
 
 const NICE = 19;
@@ -57,11 +57,11 @@ export function parsePocketsphinx(stdout: string): Pick<Transcript, 'text' | 'wo
 export function pocketsphinx(ffmpeg: string, program = 'pocketsphinx_continuous'): Transcriber {
   return {
     engine: 'pocketsphinx',
-    async transcribe(audio, { timeoutMs }) {
+    async transcribe(audio, { timeoutMs, signal }) {
       // A real pipe: pocketsphinx opens /dev/stdin by name, which fails on the
       // socket Node gives a child for stdin. pipefail keeps a decode error visible.
       const script = `set -o pipefail; "$0" ${toWav16k('"$2"').join(' ')} pipe:1 | "$1" -infile /dev/stdin -time yes -logfn /dev/null`;
-      const r = await execa('nice', ['-n', String(NICE), 'bash', '-c', script, ffmpeg, program, audio], { reject: false, timeout: timeoutMs, stdin: 'ignore' });
+      const r = await execa('nice', ['-n', String(NICE), 'bash', '-c', script, ffmpeg, program, audio], { reject: false, timeout: timeoutMs, stdin: 'ignore', ...(signal ? { cancelSignal: signal } : {}) });
       if (r.exitCode !== 0) throw new Error(`${program} on ${audio}: ${String(r.stderr).trim().split('\n').pop() || r.shortMessage}`);
       return { ...parsePocketsphinx(String(r.stdout)), engine: 'pocketsphinx' };
     },
@@ -91,12 +91,12 @@ export function parseCommandOutput(stdout: string, engine: string): Transcript {
 export function commandTranscriber(ffmpeg: string, command: string): Transcriber {
   return {
     engine: command.split(/\s+/)[0] ?? 'command',
-    async transcribe(audio, { tmpDir, timeoutMs }) {
+    async transcribe(audio, { tmpDir, timeoutMs, signal }) {
       const wav = `${tmpDir}/transcribe-${process.pid}-${Date.now()}.wav`;
       try {
         const d = await execa(ffmpeg, [...toWav16k(audio), '-y', wav], { reject: false });
         if (d.exitCode !== 0) throw new Error(`decoding ${audio}: ${String(d.stderr).trim().split('\n').pop() || d.shortMessage}`);
-        const child = execa('sh', ['-c', `${command} "$REC_WAV"`], { reject: false, timeout: timeoutMs, env: { REC_WAV: wav }, stdin: 'ignore' });
+        const child = execa('sh', ['-c', `${command} "$REC_WAV"`], { reject: false, timeout: timeoutMs, env: { REC_WAV: wav }, stdin: 'ignore', ...(signal ? { cancelSignal: signal } : {}) });
         lowPriority(child);
         const r = await child;
         if (r.exitCode !== 0) throw new Error(`--transcribe-cmd exited with ${r.exitCode ?? r.signal}: ${String(r.stderr).trim().split('\n').pop() ?? ''}`);
