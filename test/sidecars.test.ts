@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { bin, decode, lines, segmentFile, synth, tempDir } from './helpers.js';
-import type { EventFinished } from '../src/lib/contracts.js';
+import { schemaError, type EventFinished } from '../src/lib/contracts.js';
 import type { Waveform } from '../src/sidecars/waveform.js';
 import type { RecordingReady } from '../src/sidecars/runner.js';
 import { Retention } from '../src/sidecars/retention.js';
@@ -99,6 +99,10 @@ t.test('real events: verified opus, waveform, transcript with spoken words, clea
   const ready = lines(r.stdout) as unknown as RecordingReady[];
   t.same(ready.map((l) => l.id).sort(), jobs.map((j) => j.id).sort(), 'one recording.ready line per event');
   t.ok(ready.every((l) => l.encode.mode === 'stream'), 'the streamed files were good: not re-encoded');
+  for (const l of ready) t.equal(schemaError('event.schema.json', l), null, 'recording.ready matches the schema');
+  const status = JSON.parse(await readFile(join(out, '.spool', 'sidecars_status.json'), 'utf8')) as unknown;
+  t.equal(schemaError('sidecars_status.schema.json', status), null, 'sidecars_status.json matches its schema');
+  t.match(status, { jobs: { pending: 0, done: 2, transcribed: 1, failed: 0 } });
   await assertComplete(t, out, jobs);
   const speech = jobs.find((j) => j.voiceRatio === voiced)!;
   t.ok(speech, 'the speech event has voice');
@@ -201,6 +205,7 @@ t.test('archive that keeps failing: the job stays, the status says why, exit 1',
   t.equal((await jobsIn(out)).length, jobs.length, 'jobs stay in the spool');
   for (const j of jobs) await t.rejects(stat(j.wav), 'the WAV is released: the verified .opus is what gets archived');
   const status = JSON.parse(await readFile(join(out, '.spool', 'sidecars_status.json'), 'utf8')) as { jobs: { archiveFailures: number }; lastError: string };
+  t.equal(schemaError('sidecars_status.schema.json', status), null, 'sidecars_status.json matches its schema');
   t.ok(status.jobs.archiveFailures >= 1);
   t.match(status.lastError, /unreachable/);
 });

@@ -80,19 +80,17 @@ runTool(NAME, async () => {
   process.stdout.on('error', () => log.warn('stdout closed; recording.ready lines are no longer printed'));
 
   const aborter = new AbortController();
-  const retention =
-    args['max-disk-usage'] !== undefined || args['keep-days'] !== undefined
-      ? new Retention(
-          out,
-          {
-            maxDiskUsagePercent: args['max-disk-usage'] as number | undefined,
-            keepDays: args['keep-days'] as number | undefined,
-            trashDays: args['trash-days'] as number,
-            archiving: archiveCmd !== undefined,
-          },
-          log,
-        )
-      : null;
+  // Always on: the trash (deletes from the dashboard, --keep-days) is emptied after --trash-days.
+  const retention = new Retention(
+    out,
+    {
+      maxDiskUsagePercent: args['max-disk-usage'] as number | undefined,
+      keepDays: args['keep-days'] as number | undefined,
+      trashDays: args['trash-days'] as number,
+      archiving: archiveCmd !== undefined,
+    },
+    log,
+  );
   const runner = new Runner({
     ctx: {
       out,

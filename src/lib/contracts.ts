@@ -111,7 +111,7 @@ function validator(file: string): ValidateFunction {
 }
 
 /** Check a value against a schema; returns a one-line reason or null when valid. */
-export function schemaError(file: 'event.schema.json' | 'segmenter_status.schema.json', value: unknown): string | null {
+export function schemaError(file: 'event.schema.json' | 'segmenter_status.schema.json' | 'sidecars_status.schema.json', value: unknown): string | null {
   const v = validator(file);
   if (v(value)) return null;
   const e = v.errors?.[0];
