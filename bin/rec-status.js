@@ -1,3 +1,2 @@
 #!/usr/bin/env node
-import { notBuilt } from "../dist/src/cli/not-built.js";
-notBuilt("rec-status", 8);
+import "../dist/src/cli/rec-status.js";

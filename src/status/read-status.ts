@@ -1,0 +1,33 @@
+// Reading segmenter_status.json as every reader must: validated against its
+// schema, with its age, and a clear reason when it is missing or unusable.
+import { readFile } from 'node:fs/promises';
+import { schemaError, type SegmenterStatus } from '../lib/contracts.js';
+
+/** Heartbeat of rec-segment: a status older than three of them means it is not running. */
+export const HEARTBEAT_MS = 5000;
+export const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
+
+export type StatusRead =
+  | { ok: true; status: SegmenterStatus; ageMs: number; stale: boolean }
+  | { ok: false; reason: 'missing' | 'corrupt'; message: string };
+
+export async function readStatus(path: string, now = Date.now(), staleAfterMs = STALE_AFTER_MS): Promise<StatusRead> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, reason: 'missing', message: `${path}: ${code === 'ENOENT' ? 'no such file (is rec-segment running?)' : (code ?? (err as Error).message)}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: 'corrupt', message: `${path}: not JSON (${(err as Error).message})` };
+  }
+  const invalid = schemaError('segmenter_status.schema.json', value);
+  if (invalid) return { ok: false, reason: 'corrupt', message: `${path}: does not match the status schema: ${invalid}` };
+  const status = value as SegmenterStatus;
+  const ageMs = Math.max(0, now - Date.parse(status.updatedAt));
+  return { ok: true, status, ageMs, stale: ageMs > staleAfterMs };
+}
