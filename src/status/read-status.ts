@@ -28,6 +28,11 @@ export async function readStatus(path: string, now = Date.now(), staleAfterMs = 
   const invalid = schemaError('segmenter_status.schema.json', value);
   if (invalid) return { ok: false, reason: 'corrupt', message: `${path}: does not match the status schema: ${invalid}` };
   const status = value as SegmenterStatus;
-  const ageMs = Math.max(0, now - Date.parse(status.updatedAt));
+  const updated = Date.parse(status.updatedAt);
+  if (Number.isNaN(updated)) return { ok: false, reason: 'corrupt', message: `${path}: updatedAt is not a date (${JSON.stringify(status.updatedAt)})` };
+  // The last event is a whole event.finished object, checked by its own schema.
+  const lastInvalid = status.lastEvent ? schemaError('event.schema.json', status.lastEvent) : null;
+  if (lastInvalid) return { ok: false, reason: 'corrupt', message: `${path}: lastEvent is not an event.finished object: ${lastInvalid}` };
+  const ageMs = Math.max(0, now - updated);
   return { ok: true, status, ageMs, stale: ageMs > staleAfterMs };
 }

@@ -1,0 +1,124 @@
+// rec-status on a live rec-segment (during an event, then stale after it stops)
+// and on hand-made status files: health checks, exit statuses, bad files.
+import t from 'tap';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { bin, livePipeline, synth, tempDir } from './helpers.js';
+import { schemaError, type SegmenterStatus } from '../src/lib/contracts.js';
+
+const status = (args: string[]) => execa('node', [bin('rec-status'), ...args], { reject: false });
+
+function fixture(over: Partial<SegmenterStatus> = {}): SegmenterStatus {
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: 1,
+    updatedAt: now,
+    pid: 4242,
+    startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+    capturing: true,
+    input: { rate: 48000, framesIn: 180000, lastFrameAt: now, gaps: 0 },
+    level: { rmsDbfs: -48.2, peakDbfs: -30, noiseFloorDbfs: -58.1, thresholdDbfs: -48.1, voice: false },
+    event: null,
+    lastEvent: null,
+    streamingEncode: { enabled: true, active: 0, failures: 0, late: 0, queueFrames: 0, suspended: false, suspendedUntil: null, suspendReason: null },
+    spool: { pendingJobs: 0, bytes: 0, freeBytes: 500 * 1024 * 1024, error: null, droppedFrames: 0 },
+    disk: { freeBytes: 10 * 1024 ** 3 },
+    ...over,
+  };
+}
+
+t.test('during an event: recording, in progress, healthy; after the segmenter stops: stale', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const tone = await synth(join(dir, 'tone.wav'), 'sine=f=300:d=10,adelay=1000,apad=pad_dur=1', ['-ac', '1']);
+  const live = livePipeline(t, tone, out, ['--hang', '1']);
+  const run = live.run();
+  await live.eventStarted();
+  await sleep(1500);
+  const json = await status(['--out', out, '--json']);
+  t.equal(json.exitCode, 0, json.stderr);
+  const s = JSON.parse(json.stdout) as SegmenterStatus & { ageMs: number; stale: boolean };
+  t.equal(schemaError('segmenter_status.schema.json', { ...s, ageMs: undefined, stale: undefined }), null);
+  t.match(s, { capturing: true, stale: false, event: { inProgress: true } });
+  t.ok(s.event!.partialPath?.endsWith('.partial.opus'), 'streaming to a partial');
+  t.ok(s.ageMs < 6000);
+  const text = await status(['--out', out]);
+  t.match(text.stdout, /^rec-segment\s+recording; updated/m);
+  t.match(text.stdout, /^event\s+level, .* streaming to \d{4}-\d\d-\d\d\/.*\.partial\.opus/m);
+  const ok = await status(['--out', out, '--check']);
+  t.equal(ok.exitCode, 0, `healthy while recording: ${ok.stdout}`);
+  t.equal(ok.stdout, '', '--check is quiet when healthy');
+  t.equal((await run).exitCode, 0);
+  await sleep(1200);
+  const stale = await status(['--out', out, '--check', '--max-age', '1']);
+  t.equal(stale.exitCode, 1);
+  t.match(stale.stdout, /^stale: updated .* ago/m);
+  t.match((await status(['--out', out, '--max-age', '1'])).stdout, /STALE/);
+});
+
+t.test('health checks on hand-made status files', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'status.json');
+  const check = async (s: SegmenterStatus, extra: string[] = []) => {
+    t.equal(schemaError('segmenter_status.schema.json', s), null, 'the fixture is a valid status');
+    await writeFile(file, JSON.stringify(s));
+    return status(['--status-file', file, '--check', ...extra]);
+  };
+  t.equal((await check(fixture())).exitCode, 0, 'healthy');
+  const idle = await check(fixture({ capturing: false }));
+  t.equal(idle.exitCode, 1);
+  t.match(idle.stdout, /not capturing/);
+  const backlog = await check(fixture({ spool: { pendingJobs: 30, bytes: 9e7, freeBytes: 4e8, error: null } }));
+  t.match(backlog.stdout, /spool backing up: 30 jobs/);
+  t.equal((await check(fixture({ spool: { pendingJobs: 30, bytes: 9e7, freeBytes: 4e8, error: null } }), ['--max-pending-jobs', '50'])).exitCode, 0, 'threshold as a flag');
+  const full = await check(fixture({ disk: { freeBytes: 10 * 1024 * 1024 } }));
+  t.match(full.stdout, /recordings disk almost full: 10 MB free/);
+  const susp = await check(fixture({ streamingEncode: { enabled: true, active: 0, failures: 2, queueFrames: 0, suspended: true, suspendedUntil: new Date().toISOString(), suspendReason: 'encoder fell behind real time' } }));
+  t.match(susp.stdout, /streaming encode suspended: encoder fell behind real time/);
+  const old = await check(fixture({ updatedAt: new Date(Date.now() - 60_000).toISOString() }));
+  t.match(old.stdout, /^stale: updated 1 min 0 s ago/m);
+  // Dates the schema cannot check (formats are not validated) must not pass for fresh.
+  await writeFile(file, JSON.stringify(fixture({ updatedAt: 'yesterday' })));
+  const bad = await status(['--status-file', file, '--check']);
+  t.equal(bad.exitCode, 65, 'an unreadable updatedAt is a corrupt file');
+  t.match(bad.stderr, /updatedAt/);
+});
+
+t.test('missing, corrupt and invalid files; conflicting modes', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'rec', '.spool'), { recursive: true });
+  const missing = await status(['--out', join(dir, 'rec')]);
+  t.equal(missing.exitCode, 66);
+  t.match(missing.stderr, /^rec-status: .*segmenter_status\.json: no such file \(is rec-segment running\?\)\n$/);
+  await writeFile(join(dir, 'rec', '.spool', 'segmenter_status.json'), '{"schemaVersion":1,');
+  const corrupt = await status(['--out', join(dir, 'rec')]);
+  t.equal(corrupt.exitCode, 65);
+  t.match(corrupt.stderr, /not JSON/);
+  await writeFile(join(dir, 'rec', '.spool', 'segmenter_status.json'), JSON.stringify({ ...fixture(), capturing: 'yes' }));
+  const invalid = await status(['--out', join(dir, 'rec'), '--json']);
+  t.equal(invalid.exitCode, 65);
+  t.match(invalid.stderr, /does not match the status schema: \/capturing/);
+  const both = await status(['--json', '--check']);
+  t.equal(both.exitCode, 64);
+  t.equal(both.stderr.trim().split('\n').length, 1, 'one line');
+});
+
+t.test('--watch redraws when the file changes', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'status.json');
+  await writeFile(file, JSON.stringify(fixture()));
+  const w = execa('node', [bin('rec-status'), '--status-file', file, '--watch'], { reject: false });
+  let seen = '';
+  w.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
+  for (let i = 0; i < 50 && !seen.includes('-48.2 dBFS'); i++) await sleep(100);
+  await writeFile(`${file}.tmp`, JSON.stringify(fixture({ level: { rmsDbfs: -21.5, peakDbfs: -3, noiseFloorDbfs: -58.1, thresholdDbfs: -48.1, voice: true } })));
+  await execa('mv', [`${file}.tmp`, file]);
+  for (let i = 0; i < 30 && !seen.includes('-21.5 dBFS'); i++) await sleep(100);
+  w.kill('SIGTERM');
+  const r = await w;
+  t.match(seen, /-48\.2 dBFS/);
+  t.match(seen, /-21\.5 dBFS, noise floor -58\.1 dBFS, threshold -48\.1 dBFS, voice/, 'the new level after the file was replaced');
+  t.equal(r.exitCode, 0);
+});
