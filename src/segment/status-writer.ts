@@ -1,9 +1,10 @@
 // Writes segmenter_status.json atomically: at most every 250 ms while something
 // changes, and at least every 5 s as a heartbeat (readers call an older file stale).
-import { readdir, stat, statfs } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { replaceFileQuickly } from '../lib/atomic-write.js';
+import { freeBytes } from '../lib/disk.js';
 import type { SegmenterStatus } from '../lib/contracts.js';
 import type { Recorder } from './recorder.js';
 
@@ -17,14 +18,6 @@ export interface StatusWriterOptions {
   heartbeatMs?: number;
 }
 
-async function freeBytes(path: string): Promise<number | null> {
-  try {
-    const s = await statfs(path);
-    return s.bavail * s.bsize;
-  } catch {
-    return null;
-  }
-}
 
 async function spoolUsage(spool: string): Promise<{ pendingJobs: number; bytes: number }> {
   let pendingJobs = 0;

@@ -3,11 +3,12 @@
 // `--max-disk-usage` the oldest recordings are removed for good, trash first.
 // Never a partial, never a recording marked `keep`, never one not yet archived
 // when archiving is on.
-import { readdir, rm, rmdir, stat, statfs } from 'node:fs/promises';
+import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { archivedMarker, dayFolders, exists, filesOfStem, keepMarker, moveStem, recordingsOfDay, trashDir, type RecordingRef } from '../lib/recordings.js';
 import { localDay } from '../segment/naming.js';
+import { diskUsagePercent } from '../lib/disk.js';
 
 export interface RetentionPolicy {
   /** Remove oldest recordings while the disk is fuller than this (percent, like df). */
@@ -26,16 +27,6 @@ export interface RetentionResult {
   usedPercent: number | null;
   /** Still over --max-disk-usage with nothing left that may be removed. */
   stuck: boolean;
-}
-
-export async function diskUsagePercent(path: string): Promise<number | null> {
-  try {
-    const s = await statfs(path);
-    const used = s.blocks - s.bfree;
-    return (used / (used + s.bavail)) * 100;
-  } catch {
-    return null;
-  }
 }
 
 export class Retention {

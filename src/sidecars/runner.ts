@@ -4,11 +4,12 @@
 // recogniser never delays the next event's recording. A job that fails for a
 // passing reason is retried with back-off; one that never can goes to failed/.
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, statfs } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { schemaError, type EventFinished } from '../lib/contracts.js';
 import { replaceFileQuickly } from '../lib/atomic-write.js';
+import { freeBytes } from '../lib/disk.js';
 import { ArchiveError, PermanentJobError, finishStage, jobPaths, moveToFailed, readJob, recordingStage, type JobContext } from './job.js';
 import type { Retention, RetentionResult } from './retention.js';
 
@@ -359,13 +360,4 @@ export interface SidecarsStatus {
   freeBytes: number | null;
   lastError: string | null;
   retention: (RetentionResult & { at: string }) | null;
-}
-
-async function freeBytes(path: string): Promise<number | null> {
-  try {
-    const s = await statfs(path);
-    return s.bavail * s.bsize;
-  } catch {
-    return null;
-  }
 }
