@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { bin, synth } from './helpers.js';
 import type { SegmenterStatus } from '../src/lib/contracts.js';
+import { StreamEncoder, type EncodeResult } from '../src/encode/stream-encoder.js';
 
 export interface Served {
   url: string;
@@ -101,5 +102,56 @@ export async function addRecording(root: string, source: string, r: FixtureRec):
   }
   if (r.text !== undefined) {
     await writeFile(join(dir, `${r.stem}.transcript.json`), JSON.stringify({ text: r.text, words: [], engine: 'pocketsphinx' }));
+  }
+}
+
+/**
+ * An event being recorded: PCM fed at real-time pace into the real streaming
+ * encoder, so `<root>/<day>/<stem>.partial.opus` grows as rec-segment's would, and
+ * is renamed to `<stem>.opus` by stop().
+ */
+export class GrowingEvent {
+  readonly encoder: StreamEncoder;
+  private timer: NodeJS.Timeout | undefined;
+  private fedFrames = 0;
+  private t0 = 0;
+  private readonly frameBytes = 1920;
+
+  constructor(
+    readonly root: string,
+    readonly day: string,
+    readonly stem: string,
+    private readonly pcm: Buffer,
+  ) {
+    this.encoder = new StreamEncoder({ path: join(root, day, `${stem}.opus`), rate: 48000, ffmpeg: 'ffmpeg', maxQueueMs: 5000 });
+  }
+
+  get partialPath(): string {
+    return this.encoder.partialPath;
+  }
+
+  /** Audio handed to the encoder so far (the live edge), in ms. */
+  get fedMs(): number {
+    return this.fedFrames * 20;
+  }
+
+  start(): this {
+    this.t0 = performance.now();
+    const tick = () => {
+      const due = Math.floor((performance.now() - this.t0) / 20) + 1;
+      while (this.fedFrames < due) {
+        const off = (this.fedFrames * this.frameBytes) % (this.pcm.length - this.frameBytes);
+        this.encoder.feed(this.pcm.subarray(off, off + this.frameBytes));
+        this.fedFrames++;
+      }
+    };
+    tick();
+    this.timer = setInterval(tick, 10);
+    return this;
+  }
+
+  async stop(): Promise<EncodeResult> {
+    clearInterval(this.timer);
+    return this.encoder.close();
   }
 }
