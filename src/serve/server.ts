@@ -224,6 +224,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
 
     if (top === 'api') {
       if (a === 'status' && seg.length === 2 && readOnly) return json(res, 200, await status.read());
+      if (a === 'config' && seg.length === 2 && readOnly) return json(res, 200, { control: !!opts.control, maxLive: live.max });
       if (a === 'events' && seg.length === 2 && method === 'GET') {
         if (!hub.add(res)) json(res, 503, { error: 'too many event listeners' });
         return;
