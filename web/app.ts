@@ -270,8 +270,13 @@ function onStatus(view: StatusView): void {
     };
     setLive(rec, ev.durationMs, Date.now() - (view.ageMs ?? 0));
     const row = rows.get(rec.id);
+    if (!row) upsert(rec);
+    else if (row.rec.inProgress) {
+      // Only the figures change: the row is not rebuilt (that would steal keyboard focus).
+      row.rec = rec;
+      row.li.querySelector('.r-size')!.textContent = bytes(rec.size);
+    }
     // A row that is already final stays final (the status can trail the rename).
-    if (!row || row.rec.inProgress) upsert(rec);
   } else {
     live = null;
   }

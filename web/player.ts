@@ -87,10 +87,16 @@ export class Player extends EventTarget {
     }
     const abort = new AbortController();
     this.abort = abort;
+    // Marks for measuring time to sound (read by the end-to-end test).
+    performance.mark('live:start');
     const ms = new MediaSource();
     this.mediaSource = ms;
     this.objectUrl = URL.createObjectURL(ms);
     this.audio.src = this.objectUrl;
+    // The request (the server starts a remux for it) goes out while the MediaSource opens.
+    performance.mark('live:fetch');
+    const response = fetch(liveUrl, { signal: abort.signal, cache: 'no-store' });
+    response.catch(() => undefined);
     await new Promise<void>((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
     if (abort.signal.aborted) return;
     const sb = ms.addSourceBuffer('audio/webm; codecs="opus"');
@@ -98,7 +104,8 @@ export class Player extends EventTarget {
     sb.addEventListener('updateend', () => this.onAppended());
     let started = false;
     try {
-      const res = await fetch(liveUrl, { signal: abort.signal, cache: 'no-store' });
+      const res = await response;
+      performance.mark('live:response');
       if (!res.ok || !res.body) throw new Error(res.status === 404 ? 'the event has ended' : `live stream: HTTP ${res.status}`);
       const reader = res.body.getReader();
       for (;;) {
@@ -107,6 +114,7 @@ export class Player extends EventTarget {
         this.queue.push(value);
         this.pump();
         if (!started) {
+          performance.mark('live:data');
           started = true;
           void this.startWhenBuffered(abort.signal);
         }
@@ -144,8 +152,10 @@ export class Player extends EventTarget {
   private async startWhenBuffered(signal: AbortSignal): Promise<void> {
     while (!signal.aborted && this.audio.buffered.length === 0) await new Promise((r) => setTimeout(r, 20));
     if (signal.aborted) return;
+    performance.mark('live:buffered');
     if (this.followLive) this.audio.currentTime = Math.max(0, this.bufferedEnd - LIVE_OFFSET_S);
     await this.start();
+    performance.mark('live:playing');
   }
 
   private async start(): Promise<void> {
