@@ -26,7 +26,8 @@ const cli: ToolCli = {
     'Exit status: 0 stopped by SIGINT/SIGTERM, 64 usage, 66 --out missing, 69 ffmpeg missing, 73 cannot listen on --host/--port.',
   options: {
     out: { describe: 'Recordings root (<out>/<day>/<stem>.opus)', type: 'string', default: './recordings', requiresArg: true },
-    'status-file': { describe: 'Status file written by rec-segment (default <out>/.spool/segmenter_status.json)', type: 'string', requiresArg: true },
+    spool: { describe: "rec-segment's spool directory (default <out>/.spool)", type: 'string', requiresArg: true },
+    'status-file': { describe: 'Status file written by rec-segment (default <spool>/segmenter_status.json)', type: 'string', requiresArg: true },
     host: { describe: 'Address to listen on (0.0.0.0 for every interface)', type: 'string', default: '127.0.0.1', requiresArg: true },
     port: numberOption('TCP port; 0 picks a free one', { default: 8080, min: 0, max: 65535, integer: true }),
     token: { describe: 'Require this token (Bearer header, or ?token= once, which sets a cookie)', type: 'string', requiresArg: true },
@@ -42,7 +43,9 @@ runTool(NAME, async () => {
   const out = resolve(args.out as string);
   const st = await stat(out).catch(() => null);
   if (!st?.isDirectory()) throw new CliError(EX.NOINPUT, `${out}: no such directory (--out)`);
-  const statusFile = resolve((args['status-file'] as string | undefined) ?? join(out, '.spool', 'segmenter_status.json'));
+  // The same defaults as rec-segment, so one environment file serves both.
+  const spool = resolve((args.spool as string | undefined) ?? join(out, '.spool'));
+  const statusFile = resolve((args['status-file'] as string | undefined) ?? join(spool, 'segmenter_status.json'));
   const token = (args.token as string | undefined) || undefined;
   if (token !== undefined && token.length < 8) throw new CliError(EX.USAGE, '--token: use at least 8 characters (see --help)');
   const ffmpeg = await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg');
