@@ -48,7 +48,8 @@ t.test('dashboard: live red row, playback, live edge, final row with waveform', 
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(`${s.url}/`);
   await page.waitForSelector('li.rec');
-  t.equal(await page.locator('#state').textContent(), 'listening', 'header: listening, no event');
+  const state = await until(page, () => document.getElementById('state')!.textContent !== 'connecting…' && document.getElementById('state')!.textContent, 3000, 'the first status');
+  t.equal(state.value, 'listening', 'header: listening, no event');
 
   // The event starts: encoder plus a status file rewritten every 250 ms, like rec-segment's.
   const pcm = await synthPcm('sine=f=300:d=30,volume=0.5');
@@ -156,6 +157,10 @@ t.test('dashboard: live red row, playback, live edge, final row with waveform', 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   t.ok(overflow <= 0, `fits a phone's width (overflow ${overflow} px)`);
   await page.screenshot({ path: join(ARTEFACTS, 'dashboard-phone.png') });
+  // The segmenter stops writing: the header says so, in red.
+  await writeStatus(statusFile, statusObject({ updatedAt: new Date(Date.now() - 30_000) }));
+  const down = await until(page, () => document.getElementById('state')!.classList.contains('down') && document.getElementById('state')!.textContent, 3000, 'the header to turn red');
+  t.match(down.value, /STALE/, 'a stale status is shown as such');
   t.same(problems, [], 'no console errors');
   t.comment(`figures: red row ${Math.round(red.ms)} ms, time to sound ${Math.round(timeToSoundMs)} ms, max live lag ${maxLag.toFixed(2)} s`);
 });

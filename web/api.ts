@@ -1,28 +1,10 @@
 // The server's JSON shapes (types only, from the server code) and fetch helpers.
 import type { StatusView } from '../src/serve/status.js';
+import type { RecordingJson } from '../src/serve/recording-json.js';
 
 export type { StatusView };
 
-export interface Rec {
-  id: string;
-  day: string;
-  stem: string;
-  file: string;
-  inProgress: boolean;
-  url: string;
-  liveUrl?: string;
-  size: number;
-  startedAt?: string;
-  updatedAt?: string;
-  trigger: string | null;
-  durationMs: number | null;
-  durationEstimated: boolean;
-  voiceRatio: number | null;
-  waveformUrl: string | null;
-  transcriptUrl: string | null;
-  excerpt: string | null;
-  keep: boolean;
-}
+export type Rec = RecordingJson;
 
 export interface Page {
   items: Rec[];

@@ -247,28 +247,10 @@ function setLive(rec: Rec, baseMs: number, at: number): void {
 function onStatus(view: StatusView): void {
   lastStatus = { view, at: Date.now() };
   renderHeader();
-  const ev = view.status?.event;
+  const rec = view.recording;
   const prev = live?.rec.id;
-  if (view.live && ev && !query) {
-    const rec: Rec = {
-      id: `${view.live.day}/${view.live.stem}`,
-      day: view.live.day,
-      stem: view.live.stem,
-      file: view.live.file,
-      inProgress: true,
-      url: view.live.url,
-      liveUrl: view.live.liveUrl,
-      size: ev.eventSizeBytes,
-      trigger: ev.trigger,
-      durationMs: ev.durationMs,
-      durationEstimated: false,
-      voiceRatio: null,
-      waveformUrl: null,
-      transcriptUrl: null,
-      excerpt: null,
-      keep: false,
-    };
-    setLive(rec, ev.durationMs, Date.now() - (view.ageMs ?? 0));
+  if (rec && !query) {
+    setLive(rec, rec.durationMs ?? 0, Date.now() - (view.ageMs ?? 0));
     const row = rows.get(rec.id);
     if (!row) upsert(rec);
     else if (row.rec.inProgress) {

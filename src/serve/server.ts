@@ -10,8 +10,9 @@ import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { PathError, DAY_RE, isPlainName, pathSegments, resolveInRoot } from './paths.js';
 import { MIME, keepName, parseName } from './names.js';
-import { RecordingIndex, keyOf, type IndexChange, type Query, type Recording } from './recording-index.js';
-import { StatusReader, type StatusView } from './status.js';
+import { RecordingIndex, keyOf, type IndexChange, type Query } from './recording-index.js';
+import { recordingJson, type RecordingJson } from './recording-json.js';
+import { StatusReader } from './status.js';
 import { EventHub } from './event-hub.js';
 import { sendFile } from './send-file.js';
 import { LiveLimiter, streamLiveWebm } from './live.js';
@@ -86,53 +87,6 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   throw new HttpError(400, 'body must be a JSON object');
 }
 
-export function recordingJson(r: Recording): Record<string, unknown> {
-  const base = `/recordings/${r.day}/`;
-  return {
-    id: keyOf(r),
-    day: r.day,
-    stem: r.stem,
-    file: r.file,
-    inProgress: false,
-    url: base + encodeURIComponent(r.file),
-    size: r.size,
-    mtime: new Date(r.mtimeMs).toISOString(),
-    trigger: r.trigger,
-    durationMs: r.durationMs,
-    durationEstimated: r.durationEstimated,
-    voiceRatio: r.voiceRatio,
-    waveformUrl: r.waveform ? base + encodeURIComponent(`${r.stem}.waveform.json`) : null,
-    transcriptUrl: r.transcript ? base + encodeURIComponent(`${r.stem}.transcript.json`) : null,
-    excerpt: r.text ? r.text.slice(0, 140) : null,
-    keep: r.keep,
-  };
-}
-
-function inProgressJson(view: StatusView): Record<string, unknown> | null {
-  const ev = view.status?.event;
-  if (!view.live || !ev) return null;
-  return {
-    id: `${view.live.day}/${view.live.stem}`,
-    day: view.live.day,
-    stem: view.live.stem,
-    file: view.live.file,
-    inProgress: true,
-    url: view.live.url,
-    liveUrl: view.live.liveUrl,
-    size: ev.eventSizeBytes,
-    startedAt: ev.startedAt,
-    updatedAt: view.status!.updatedAt,
-    trigger: ev.trigger,
-    durationMs: ev.durationMs,
-    durationEstimated: false,
-    voiceRatio: null,
-    waveformUrl: null,
-    transcriptUrl: null,
-    excerpt: null,
-    keep: false,
-  };
-}
-
 function numberParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
@@ -165,7 +119,7 @@ function listQuery(q: URLSearchParams): Query {
   };
 }
 
-function inProgressMatches(entry: Record<string, unknown>, q: Query): boolean {
+function inProgressMatches(entry: RecordingJson, q: Query): boolean {
   if (q.cursor || q.q || q.minDurationMs !== undefined || q.maxDurationMs !== undefined) return false;
   return (!q.day || entry.day === q.day) && (!q.trigger || entry.trigger === q.trigger);
 }
@@ -265,7 +219,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
     const query = listQuery(q);
     const page = index.query(query);
     const items = page.items.map(recordingJson);
-    const current = inProgressJson(await status.read());
+    const current = (await status.read()).recording;
     if (current && inProgressMatches(current, query)) items.unshift(current);
     json(res, 200, { items, nextCursor: page.nextCursor, total: index.size });
   }

@@ -6,6 +6,7 @@ import { basename, dirname } from 'node:path';
 import { schemaError, type SegmenterStatus } from '../lib/contracts.js';
 import { DAY_RE } from './paths.js';
 import { parseName } from './names.js';
+import type { RecordingJson } from './recording-json.js';
 
 /** rec-segment writes at least every 5 s; three missed heartbeats mean it is not running. */
 export const STALE_AFTER_MS = 15_000;
@@ -31,6 +32,8 @@ export interface StatusView {
   statusFile: string;
   ageMs: number | null;
   live: LiveEvent | null;
+  /** The event in progress as a list entry (what /api/recordings puts first). */
+  recording: RecordingJson | null;
   status: SegmenterStatus | null;
 }
 
@@ -84,7 +87,7 @@ export class StatusReader {
   }
 
   private view(status: SegmenterStatus | null, reason: string | null, now: number): StatusView {
-    if (!status) return { running: false, stale: false, reason, statusFile: this.path, ageMs: null, live: null, status: null };
+    if (!status) return { running: false, stale: false, reason, statusFile: this.path, ageMs: null, live: null, recording: null, status: null };
     const updated = Date.parse(status.updatedAt);
     const ageMs = Number.isFinite(updated) ? Math.max(0, now - updated) : null;
     const stale = ageMs === null || ageMs > STALE_AFTER_MS;
@@ -105,7 +108,32 @@ export class StatusReader {
       statusFile: this.path,
       ageMs,
       live,
+      recording: live && status.event ? inProgressEntry(live, status) : null,
       status,
     };
   }
+}
+
+function inProgressEntry(live: LiveEvent, status: SegmenterStatus): RecordingJson {
+  const ev = status.event!;
+  return {
+    id: `${live.day}/${live.stem}`,
+    day: live.day,
+    stem: live.stem,
+    file: live.file,
+    inProgress: true,
+    url: live.url,
+    liveUrl: live.liveUrl,
+    size: ev.eventSizeBytes,
+    startedAt: ev.startedAt,
+    updatedAt: status.updatedAt,
+    trigger: ev.trigger,
+    durationMs: ev.durationMs,
+    durationEstimated: false,
+    voiceRatio: null,
+    waveformUrl: null,
+    transcriptUrl: null,
+    excerpt: null,
+    keep: false,
+  };
 }
