@@ -1,10 +1,12 @@
 // Shared test helpers: paths, running the tools, generating and measuring audio
 // with real ffmpeg.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import type { EventLine } from '../src/lib/contracts.js';
 
 /** Repository root (tests run from dist/test). */
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -65,4 +67,40 @@ export function measurePcm(pcm: Buffer): Omit<Decoded, 'durationMs'> {
   }
   const db = (x: number) => (x > 0 ? 20 * Math.log10(x / 32768) : -Infinity);
   return { samples: n, peakDbfs: db(peak), rmsDbfs: db(Math.sqrt(sum / Math.max(1, n))) };
+}
+
+export function lines(stdout: string): EventLine[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as EventLine);
+}
+
+export function segmentFile(input: string, out: string, extra: string[] = []) {
+  return execa('sh', ['-c', `node ${bin('rec-capture')} --input ${input} | node ${bin('rec-segment')} --out ${out} ${extra.join(' ')}`], { reject: false });
+}
+
+/**
+ * A tone (after 1 s of silence) paced in real time into rec-segment, as a live
+ * pipeline; `signal(sig)` reaches rec-segment only. No process outlives the test.
+ */
+export function livePipeline(t: { teardown: (fn: () => Promise<void>) => void }, tone: string, out: string, extra: string[]) {
+  const run = () =>
+    execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --trigger level ${extra.join(' ')}`], {
+      reject: false,
+    });
+  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
+  return {
+    run,
+    /** Resolves once an event has started (its start record is in the spool). */
+    async eventStarted(): Promise<void> {
+      for (let i = 0; i < 100; i++) {
+        await sleep(100);
+        const spool = await readdir(join(out, '.spool')).catch(() => [] as string[]);
+        if (spool.some((f) => f.endsWith('.started.json'))) return;
+      }
+    },
+    signal: (sig: string) => execa('pkill', [`-${sig}`, '-f', `^node .*rec-segment.js --out ${out}`]),
+  };
 }

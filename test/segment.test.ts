@@ -6,46 +6,10 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { DEMO, DEMO_TRUTH, bin, decode, synth, tempDir } from './helpers.js';
+import { DEMO, DEMO_TRUTH, bin, decode, lines, livePipeline, segmentFile, synth, tempDir } from './helpers.js';
 import { schemaError, type EventFinished, type EventLine } from '../src/lib/contracts.js';
 import { readWavInfo } from '../src/lib/wav.js';
 import { scoreEvents, type TruthEvent } from '../src/segment/score.js';
-
-function lines(stdout: string): EventLine[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as EventLine);
-}
-
-function segmentFile(input: string, out: string, extra: string[] = []) {
-  return execa('sh', ['-c', `node ${bin('rec-capture')} --input ${input} | node ${bin('rec-segment')} --out ${out} ${extra.join(' ')}`], { reject: false });
-}
-
-/**
- * A tone (after 1 s of silence) paced in real time into rec-segment, as a live
- * pipeline; `signal(sig)` reaches rec-segment only. No process outlives the test.
- */
-function livePipeline(t: { teardown: (fn: () => Promise<void>) => void }, tone: string, out: string, extra: string[]) {
-  const run = () =>
-    execa('sh', ['-c', `node ${bin('rec-capture')} --input ${tone} --realtime | exec node ${bin('rec-segment')} --out ${out} --trigger level ${extra.join(' ')}`], {
-      reject: false,
-    });
-  t.teardown(() => execa('pkill', ['-KILL', '-f', out], { reject: false }).then(() => undefined));
-  return {
-    run,
-    /** Resolves once an event has started (its start record is in the spool). */
-    async eventStarted(): Promise<void> {
-      for (let i = 0; i < 100; i++) {
-        await sleep(100);
-        const spool = await readdir(join(out, '.spool')).catch(() => [] as string[]);
-        if (spool.some((f) => f.endsWith('.started.json'))) return;
-      }
-    },
-    signal: (sig: string) => execa('pkill', [`-${sig}`, '-f', `^node .*rec-segment.js --out ${out}`]),
-  };
-}
 
 t.test('the demo: every true event caught, no onset clipped, outputs as the contracts say', async (t) => {
   const dir = await tempDir(t);

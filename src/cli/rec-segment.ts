@@ -17,7 +17,7 @@ import { DEFAULT_DETECTOR, type Trigger } from '../segment/detector.js';
 import { createVad } from '../segment/vad.js';
 import { Recorder } from '../segment/recorder.js';
 import { StatusWriter } from '../segment/status-writer.js';
-import { recoverSpool } from '../segment/recovery.js';
+import { finaliseOrphanPartials, recoverSpool } from '../segment/recovery.js';
 import { listenForControl } from '../segment/control.js';
 
 const NAME = 'rec-segment';
@@ -111,6 +111,8 @@ runTool(NAME, async () => {
 
   const encoderSettings = { container: args.container as Container, bitrate: args.bitrate as number, complexity: args.complexity as number };
   await recoverSpool(spool, out, emit, log, streamEncode ? { ffmpeg, settings: encoderSettings } : null);
+  // Partials only come from streaming; with it off, they wait for the next streaming start.
+  if (streamEncode) await finaliseOrphanPartials(out, spool, ffmpeg, log);
   const recorder = newRecorder({
     out,
     spool,

@@ -169,6 +169,11 @@ export class StreamEncoder {
     return this.exit !== undefined;
   }
 
+  /** False once ffmpeg's input is gone: it exited or failed, or close() was called. */
+  get acceptsInput(): boolean {
+    return !this.exit && !this.closing && !this.child.stdin.destroyed;
+  }
+
   /** Whether `bytes` more fit in the queue (an empty queue takes any chunk). */
   hasRoom(bytes: number): boolean {
     const queued = this.queuedBytes;
@@ -180,7 +185,7 @@ export class StreamEncoder {
    * frame as dropped) when the queue is full, ffmpeg is gone, or close() was called.
    */
   feed(frame: Buffer): boolean {
-    if (this.exit || this.closing || this.child.stdin.destroyed || !this.hasRoom(frame.length)) {
+    if (!this.acceptsInput || !this.hasRoom(frame.length)) {
       this.dropped += Math.max(1, Math.ceil(frame.length / this.frameBytes));
       return false;
     }

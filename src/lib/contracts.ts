@@ -78,7 +78,18 @@ export interface SegmenterStatus {
     encoder: 'stream' | 'offline';
   };
   lastEvent: EventFinished | null;
-  streamingEncode: { enabled: boolean; active: number; failures: number; queueFrames: number; suspended?: boolean };
+  streamingEncode: {
+    enabled: boolean;
+    active: number;
+    failures: number;
+    /** Events whose encoder fell behind real time (finished, but a missed deadline). */
+    late?: number;
+    queueFrames: number;
+    /** New events are not stream-encoded until suspendedUntil (the encoder kept missing its deadline). */
+    suspended?: boolean;
+    suspendedUntil?: string | null;
+    suspendReason?: string | null;
+  };
   spool: { pendingJobs: number; bytes: number; freeBytes: number | null; error?: string | null; droppedFrames?: number };
   disk: { freeBytes: number | null };
 }

@@ -17,7 +17,12 @@ export function eventName(firstSampleAt: Date, trigger: Trigger, random: string 
   const id =
     `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T` +
     `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z-${random}`;
-  const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const day = localDay(d);
   const stem = `${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}_${trigger}_${random}`;
   return { id, day, stem };
+}
+
+/** The day folder (`YYYY-MM-DD`, local time) a moment belongs to. */
+export function localDay(d: Date): string {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }

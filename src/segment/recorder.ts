@@ -18,11 +18,16 @@ import { FRAME_MS, frameBytes } from '../lib/pcm.js';
 import type { EventDiscarded, EventFinished, EventLine, EventStarted, SegmenterStatus, Trigger } from '../lib/contracts.js';
 import { StreamEncoder, type StreamEncoderOptions } from '../encode/stream-encoder.js';
 import { containerExtension, type EncoderSettings } from '../encode/settings.js';
+import { StreamHealth, type StreamHealthConfig, type StreamOutcome } from './stream-health.js';
 
 export interface StreamEncodeOptions {
   ffmpeg: string;
   settings?: Partial<EncoderSettings>;
   maxQueueMs?: number;
+  /** Audio (ms) waiting for ffmpeg, once it has caught up with the pre-roll, that counts as a missed deadline. */
+  lateQueueMs?: number;
+  /** When to suspend streaming after missed deadlines. */
+  health?: Partial<StreamHealthConfig>;
 }
 
 export interface RecorderOptions {
@@ -58,6 +63,10 @@ interface OpenEvent {
   wavPath: string;
   wavDropped: number;
   encoder: StreamEncoder | null;
+  /** The encoder has taken the pre-roll burst (its queue ran nearly empty once). */
+  encoderCaughtUp: boolean;
+  /** The encoder fell behind real time during this event (a missed deadline). */
+  encoderLate: boolean;
   opusPath: string;
   split: 'max-length' | 'manual' | null;
   /** The crash-recovery record; removed at the end only once it is on disk. */
@@ -91,6 +100,9 @@ export class Recorder {
   lastFrameAt: number | null = null;
   lastEvent: EventFinished | null = null;
   streamFailures = 0;
+  streamLate = 0;
+  readonly streamHealth: StreamHealth;
+  private readonly lateQueueBytes: number;
   spoolError: string | null = null;
   wavDroppedTotal = 0;
   /** Bumped on every change worth a status write. */
@@ -104,6 +116,8 @@ export class Recorder {
     this.wavQueueBytes = Math.round(((opts.wavQueueMs ?? 30_000) / 1000) * opts.rate) * 2;
     this.now = opts.now ?? Date.now;
     this.meter = new LevelMeter(opts.rate, opts.highpassHz ?? 150);
+    this.streamHealth = new StreamHealth(opts.stream?.health);
+    this.lateQueueBytes = Math.round(((opts.stream?.lateQueueMs ?? 1000) / 1000) * opts.rate) * 2;
     mkdirSync(opts.spool, { recursive: true });
   }
 
@@ -154,11 +168,16 @@ export class Recorder {
   backpressure(maxWaitMs = 5000): Promise<void> | null {
     const enc = this.event?.encoder;
     if (!enc || enc.hasExited) return null;
-    const aheadMs = this.anchorMs + this.framesIn * FRAME_MS - this.now();
+    const aheadMs = this.inputAheadMs();
     const want = this.frameBytes * 50; // room for a second of audio
     if (aheadMs < 1000 || enc.hasRoom(want)) return null;
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([enc.waitForRoom(want), new Promise<void>((r) => (timer = setTimeout(r, maxWaitMs)))]).finally(() => clearTimeout(timer));
+  }
+
+  /** How far the input runs ahead of the wall clock (a file read at full speed). */
+  private inputAheadMs(): number {
+    return this.anchorMs + this.framesIn * FRAME_MS - this.now();
   }
 
   command(cmd: 'start' | 'stop' | 'split'): void {
@@ -197,7 +216,9 @@ export class Recorder {
     const wav = WavWriter.open(wavPath, { rate: this.opts.rate });
     const opusPath = join(this.opts.out, name.day, name.stem + containerExtension(this.opts.stream?.settings?.container ?? 'ogg'));
     let encoder: StreamEncoder | null = null;
-    if (this.opts.stream) {
+    if (this.opts.stream && !this.streamHealth.allowed(this.now())) {
+      this.opts.log.info({ id: name.id, until: new Date(this.streamHealth.suspendedUntil(this.now()) ?? 0).toISOString() }, 'streaming encode suspended; this event is encoded afterwards');
+    } else if (this.opts.stream) {
       try {
         const encOpts: StreamEncoderOptions = { path: opusPath, rate: this.opts.rate, ffmpeg: this.opts.stream.ffmpeg, log: this.opts.log, ...this.opts.stream.settings };
         if (this.opts.stream.maxQueueMs !== undefined) encOpts.maxQueueMs = this.opts.stream.maxQueueMs;
@@ -221,6 +242,8 @@ export class Recorder {
       wavPath,
       wavDropped: 0,
       encoder,
+      encoderCaughtUp: false,
+      encoderLate: false,
       opusPath,
       split: null,
       markerWritten: Promise.resolve(),
@@ -258,7 +281,38 @@ export class Recorder {
       ev.wavDropped++;
       this.wavDroppedTotal++;
     } else ev.wav.write(frame);
-    ev.encoder?.feed(frame);
+    if (ev.encoder) this.feedEncoder(ev, ev.encoder, frame);
+  }
+
+  private feedEncoder(ev: OpenEvent, enc: StreamEncoder, frame: Buffer): void {
+    if (!enc.feed(frame)) {
+      // The queue is full: the file will miss frames and the WAV gets encoded
+      // afterwards, so stop spending CPU on this one now. (A dead ffmpeg's own
+      // exit status tells its story.)
+      if (enc.droppedFrames === 1 && enc.acceptsInput) void enc.abort('encoder queue overflowed (too slow)');
+      return;
+    }
+    // Input ahead of real time (a file) fills the queue by design: no deadline to miss.
+    if (this.inputAheadMs() >= 1000) return;
+    const queued = enc.queuedBytes;
+    if (!ev.encoderCaughtUp) {
+      if (queued <= this.frameBytes * 5) ev.encoderCaughtUp = true;
+      // Still busy with the pre-roll five seconds into the event: too slow to start.
+      else if (ev.frames * FRAME_MS > this.detector.config.preRollMs + 5000) ev.encoderLate = true;
+    } else if (queued > this.lateQueueBytes && !ev.encoderLate) {
+      ev.encoderLate = true;
+      this.opts.log.warn({ id: ev.name.id, queuedMs: Math.round((queued / 2 / this.opts.rate) * 1000) }, 'streaming encoder is behind real time');
+    }
+  }
+
+  /** Feed the streaming health policy with how this event's encode went. */
+  private judgeStream(ev: OpenEvent, outcome: StreamOutcome, detail: string): void {
+    if (outcome === 'late') this.streamLate++;
+    if (this.streamHealth.record(outcome, detail, this.now())) {
+      const until = new Date(this.streamHealth.suspendedUntil(this.now()) ?? 0).toISOString();
+      this.opts.log.warn({ id: ev.name.id, reason: detail, until }, 'streaming encode suspended: the encoder keeps missing its deadline; events are encoded afterwards until then');
+    }
+    this.version++;
   }
 
   private noteSpoolError(err: Error): void {
@@ -319,9 +373,9 @@ export class Recorder {
     if (wavResult) this.noteSpoolError(wavResult);
     if (enc && !enc.ok) {
       this.streamFailures++;
-      this.version++;
       this.opts.log.warn({ id: ev.name.id, error: enc.error }, 'streaming encode failed; the WAV will be encoded afterwards');
-    }
+      this.judgeStream(ev, 'failed', enc.error ?? 'failed');
+    } else if (enc) this.judgeStream(ev, ev.encoderLate ? 'late' : 'ok', 'encoder fell behind real time');
     const line: EventFinished = {
       type: 'event.finished',
       ...common,
@@ -361,6 +415,11 @@ export class Recorder {
     while (this.finishing.size) await Promise.all([...this.finishing]);
   }
 
+  private suspendedUntilIso(): string | null {
+    const until = this.streamHealth.suspendedUntil(this.now());
+    return until === null ? null : new Date(until).toISOString();
+  }
+
   /** The parts of segmenter_status.json that the recorder knows. */
   snapshot(): Pick<SegmenterStatus, 'input' | 'level' | 'event' | 'lastEvent' | 'streamingEncode'> & { spoolError: string | null } {
     const s = this.detector.state;
@@ -398,7 +457,11 @@ export class Recorder {
         enabled: this.opts.stream !== null,
         active: ev?.encoder && !ev.encoder.hasExited ? 1 : 0,
         failures: this.streamFailures,
+        late: this.streamLate,
         queueFrames: ev?.encoder ? Math.ceil(ev.encoder.queuedBytes / this.frameBytes) : 0,
+        suspended: this.opts.stream !== null && !this.streamHealth.allowed(this.now()),
+        suspendedUntil: this.suspendedUntilIso(),
+        suspendReason: this.streamHealth.reason,
       },
       spoolError: this.spoolError,
     };

@@ -2,7 +2,7 @@
 // started but never finished (a `<id>.started.json` without a job file) has its
 // WAV header repaired and becomes a finished event — nothing recorded is lost.
 import { createReadStream } from 'node:fs';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { link, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { repairWav } from '../lib/wav.js';
@@ -12,7 +12,8 @@ import type { EventFinished, EventStarted } from '../lib/contracts.js';
 import { frameLevels } from './levels.js';
 import { PcmFramer } from '../lib/pcm-framer.js';
 import { encodeWav } from '../encode/encode-input.js';
-import { finalPathFor, type EncoderSettings } from '../encode/settings.js';
+import { finalPathFor, isPartialPath, type EncoderSettings } from '../encode/settings.js';
+import { decodedDuration, remuxInto } from '../encode/verify.js';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -114,4 +115,65 @@ export async function recoverSpool(
     }
   }
   return recovered;
+}
+
+const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface OrphanOutcome {
+  partial: string;
+  /** The finished recording, or the `.broken` file the partial was moved to. */
+  path: string;
+  finalised: boolean;
+  durationMs: number;
+  error: string | null;
+}
+
+/**
+ * Stale `.partial.*` files that no spool job will re-encode (their WAV is gone):
+ * each is decoded; one that holds audio is remuxed into its final name, anything
+ * else is moved aside as `<final>.broken`. None is deleted unseen, none left behind.
+ * Run at start-up only: rec-segment is the one writer of partials.
+ */
+export async function finaliseOrphanPartials(out: string, spool: string, ffmpeg: string, log: Logger): Promise<OrphanOutcome[]> {
+  // Partials whose final file a pending job will (re-)encode from its WAV.
+  const claimed = new Set<string>();
+  for (const name of await readdir(spool).catch(() => [] as string[])) {
+    if (!name.endsWith('.job.json')) continue;
+    const job = JSON.parse(await readFile(join(spool, name), 'utf8').catch(() => 'null')) as { opus?: unknown } | null;
+    if (typeof job?.opus === 'string') claimed.add(job.opus);
+  }
+  const outcomes: OrphanOutcome[] = [];
+  const days = (await readdir(out).catch(() => [] as string[])).filter((d) => DAY_DIR.test(d)).sort();
+  for (const day of days) {
+    for (const name of (await readdir(join(out, day)).catch(() => [] as string[])).sort()) {
+      const partial = join(out, day, name);
+      if (!isPartialPath(name) || name.endsWith('.tmp')) continue;
+      const final = finalPathFor(partial);
+      if (claimed.has(final)) continue;
+      outcomes.push(await finaliseOne(partial, final, ffmpeg, log));
+    }
+  }
+  return outcomes;
+}
+
+async function finaliseOne(partial: string, final: string, ffmpeg: string, log: Logger): Promise<OrphanOutcome> {
+  const check = await decodedDuration(ffmpeg, partial);
+  let error = check.error;
+  if (check.ok) {
+    try {
+      await remuxInto(ffmpeg, partial, final);
+      await rm(partial, { force: true });
+      log.warn({ partial, path: final, durationMs: check.durationMs }, 'finalised a partial left by a crash (its WAV was gone)');
+      return { partial, path: final, finalised: true, durationMs: check.durationMs, error: null };
+    } catch (err) {
+      error = (err as Error).message;
+    }
+  }
+  // Kept aside, never deleted: a person may still get something out of it.
+  let broken = `${final}.broken`;
+  for (let n = 1; await stat(broken).catch(() => null); n++) broken = `${final}.${n}.broken`;
+  await link(partial, broken);
+  await rm(partial, { force: true });
+  log.error({ partial, path: broken, error }, 'a partial left by a crash does not decode; moved aside');
+  return { partial, path: broken, finalised: false, durationMs: check.durationMs, error };
 }

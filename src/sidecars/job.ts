@@ -1,0 +1,204 @@
+// One spool job (an `event.finished` object) turned into a complete recording.
+// Two stages, each idempotent, so a job cut off anywhere is simply run again:
+//   recording: a verified `.opus` (the streamed one, or encoded from the WAV) and
+//              the waveform; then the WAV is released (deleted, or --keep-wav);
+//   finish:    transcript (optional), archive (optional), then the job file.
+// Everything after the first stage reads the verified `.opus`, so slow transcripts
+// or an unreachable archive never keep WAVs in the spool (tmpfs on the Pi).
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { EncodeOutcome, EventFinished } from '../lib/contracts.js';
+import { atomicWriteJson } from '../lib/atomic-write.js';
+import { archivedMarker, exists, filesOfStem } from '../lib/recordings.js';
+import { WavFormatError, type WavInfo } from '../lib/wav.js';
+import { encodeWav, readEncodableWav } from '../encode/encode-input.js';
+import type { EncoderSettings } from '../encode/settings.js';
+import { DECODE_RATE, decodeError, decodeToPcm, decodedDuration } from '../encode/verify.js';
+import { computeWaveform, waveformMatches, waveformOfWav, type Waveform } from './waveform.js';
+import type { Transcriber } from './transcribe.js';
+import { archive, type ArchiveOptions } from './archive.js';
+
+/** A job that can never succeed (its WAV is unreadable): it goes to `failed/`. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+/** Largest difference between the `.opus` and the WAV that still counts as the same audio. */
+export const DURATION_TOLERANCE_MS = 20;
+/** Sidecar work runs below capture and segmentation. */
+const NICE = 10;
+
+export interface JobContext {
+  out: string;
+  spool: string;
+  ffmpeg: string;
+  log: Logger;
+  encoder: Partial<EncoderSettings>;
+  keepWav: string | null;
+  transcriber: Transcriber | null;
+  /** Least voiceRatio for an event to be transcribed. */
+  transcribeMinVoice: number;
+  archive: Omit<ArchiveOptions, 'log'> | null;
+  signal?: AbortSignal;
+}
+
+export interface JobPaths {
+  dir: string;
+  opus: string;
+  waveform: string;
+  transcript: string;
+  job: string;
+}
+
+export function jobPaths(job: EventFinished, ctx: Pick<JobContext, 'out' | 'spool'>): JobPaths {
+  const opus = job.opus ?? join(ctx.out, job.day, `${job.stem}.opus`);
+  const dir = dirname(opus);
+  return {
+    dir,
+    opus,
+    waveform: join(dir, `${job.stem}.waveform.json`),
+    transcript: join(dir, `${job.stem}.transcript.json`),
+    job: join(ctx.spool, `${job.id}.job.json`),
+  };
+}
+
+export interface RecordingOutcome {
+  durationMs: number;
+  encode: EncodeOutcome;
+  reencoded: boolean;
+}
+
+const wavDurationMs = (wav: WavInfo) => Math.round((wav.dataBytes / 2 / wav.rate) * 1000);
+
+async function openWav(path: string): Promise<WavInfo | null> {
+  try {
+    return await readEncodableWav(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (err instanceof WavFormatError) throw new PermanentJobError(err.message);
+    throw err;
+  }
+}
+
+/** Stage 1: a known-good `.opus` and its waveform; then the WAV is released. */
+export async function recordingStage(job: EventFinished, ctx: JobContext): Promise<RecordingOutcome> {
+  const p = jobPaths(job, ctx);
+  const wav = await openWav(job.wav);
+  // Without its WAV (released by an earlier run), the job's duration is the reference.
+  const expected = wav ? wavDurationMs(wav) : job.durationMs;
+  let encode = job.encode;
+  let reencoded = false;
+  const check = (await exists(p.opus)) ? await decodedDuration(ctx.ffmpeg, p.opus, NICE) : null;
+  const fault = !check ? 'missing' : !check.ok ? `broken (${check.error})` : Math.abs(check.durationMs - expected) > DURATION_TOLERANCE_MS ? `${check.durationMs} ms long, not ${expected}` : null;
+  if (fault) {
+    if (!wav) throw new PermanentJobError(`${job.wav} is gone and ${p.opus} is ${fault}`);
+    if (job.encode.mode === 'stream') ctx.log.warn({ id: job.id, opus: p.opus, fault }, 'the streamed recording is not good; encoding the WAV');
+    const r = await encodeWav(job.wav, { path: p.opus, ffmpeg: ctx.ffmpeg, log: ctx.log, ...ctx.encoder, overwrite: true, nice: NICE }, ctx.signal);
+    if (!r.ok) throw new Error(`encoding ${job.wav}: ${r.error}`);
+    const again = await decodedDuration(ctx.ffmpeg, p.opus, NICE);
+    if (!again.ok || Math.abs(again.durationMs - expected) > DURATION_TOLERANCE_MS) {
+      throw new Error(`the new ${p.opus} decodes to ${again.durationMs} ms, not ${expected} (${again.error ?? 'length differs'})`);
+    }
+    encode = { mode: 'offline', bytes: r.bytes, droppedFrames: 0, error: null };
+    reencoded = true;
+  }
+  if (!(await waveformMatches(p.waveform, expected))) {
+    const w = wav ? await waveformOfWav(job.wav, wav) : await waveformOfOpus(ctx.ffmpeg, p.opus);
+    await atomicWriteJson(p.waveform, w);
+  }
+  if (wav) await releaseWav(job, ctx);
+  return { durationMs: expected, encode, reencoded };
+}
+
+async function waveformOfOpus(ffmpeg: string, opus: string): Promise<Waveform> {
+  const child = decodeToPcm(ffmpeg, opus, NICE);
+  const w = await computeWaveform(child.stdout as AsyncIterable<Buffer>, DECODE_RATE);
+  const error = decodeError(await child);
+  if (error) throw new Error(`decoding ${opus} for its waveform: ${error}`);
+  return w;
+}
+
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    // The spool is on tmpfs, --keep-wav on the card: copy, then remove.
+    await copyFile(from, `${to}.tmp`);
+    await rename(`${to}.tmp`, to);
+    await rm(from, { force: true });
+  }
+}
+
+async function releaseWav(job: EventFinished, ctx: JobContext): Promise<void> {
+  if (ctx.keepWav) {
+    await mkdir(ctx.keepWav, { recursive: true });
+    await moveFile(job.wav, join(ctx.keepWav, basename(job.wav)));
+  } else await rm(job.wav, { force: true });
+}
+
+export interface FinishOutcome {
+  transcript: string | null;
+  transcriptError: string | null;
+  archived: boolean | null;
+}
+
+/** Stage 2: transcript and archive; the job file goes last. Throws when archiving failed (the job stays). */
+export async function finishStage(job: EventFinished, ctx: JobContext): Promise<FinishOutcome> {
+  const p = jobPaths(job, ctx);
+  const outcome: FinishOutcome = { transcript: null, transcriptError: null, archived: null };
+  if (ctx.transcriber && job.voiceRatio >= ctx.transcribeMinVoice) {
+    if (await exists(p.transcript)) outcome.transcript = p.transcript;
+    else {
+      try {
+        const timeoutMs = 60_000 + job.durationMs * 10;
+        const t = await ctx.transcriber.transcribe(p.opus, { tmpDir: ctx.spool, timeoutMs });
+        await atomicWriteJson(p.transcript, { ...t, durationMs: job.durationMs });
+        outcome.transcript = p.transcript;
+      } catch (err) {
+        // A recogniser that fails is reported, not retried forever: the recording itself is complete.
+        outcome.transcriptError = (err as Error).message;
+        ctx.log.error({ id: job.id, err: outcome.transcriptError }, 'transcription failed; the recording is kept without a transcript');
+      }
+    }
+  }
+  if (ctx.archive) {
+    const marker = archivedMarker(ctx.out, job);
+    if (!(await exists(marker))) {
+      const files = (await filesOfStem(p.dir, '.', job.stem)).filter((f) => !/\.(keep|archived)$/.test(f)).map((f) => join(p.dir, f));
+      const r = await archive({ day: job.day, stem: job.stem, dir: p.dir, opus: p.opus, files, marker }, { ...ctx.archive, log: ctx.log });
+      if (!r.ok) throw new ArchiveError(r.error ?? 'archiving failed');
+    }
+    outcome.archived = true;
+  }
+  await rm(p.job, { force: true });
+  return outcome;
+}
+
+export class ArchiveError extends Error {
+  override name = 'ArchiveError';
+}
+
+/** A job that can never succeed: its files go to `<spool>/failed/` with the reason beside them. */
+export async function moveToFailed(spool: string, id: string, files: string[], reason: string): Promise<string> {
+  const failed = join(spool, 'failed');
+  await mkdir(failed, { recursive: true });
+  for (const f of files) {
+    if (await exists(f)) await rename(f, join(failed, basename(f))).catch(() => copyFile(f, join(failed, basename(f))).then(() => rm(f)));
+  }
+  await writeFile(join(failed, `${id}.reason.txt`), `${new Date().toISOString()} ${reason}\n`);
+  return failed;
+}
+
+/** Read a job file; a file that is not a job is a permanent failure. */
+export async function readJob(path: string): Promise<EventFinished> {
+  let v: unknown;
+  try {
+    v = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code) throw err;
+    throw new PermanentJobError(`${path}: not JSON (${(err as Error).message})`);
+  }
+  return v as EventFinished;
+}

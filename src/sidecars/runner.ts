@@ -1,0 +1,371 @@
+// The job runner: jobs arrive from the NDJSON fast path and from the spool (at
+// start, then watched), are de-duplicated by id and run oldest first. Stage 1
+// (opus, waveform) and stage 2 (transcript, archive) have a queue each, so a slow
+// recogniser never delays the next event's recording. A job that fails for a
+// passing reason is retried with back-off; one that never can goes to failed/.
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { schemaError, type EventFinished } from '../lib/contracts.js';
+import { replaceFileQuickly } from '../lib/atomic-write.js';
+import { ArchiveError, PermanentJobError, finishStage, jobPaths, moveToFailed, readJob, recordingStage, type JobContext } from './job.js';
+import type { Retention, RetentionResult } from './retention.js';
+
+export interface RecordingReady {
+  type: 'recording.ready';
+  id: string;
+  day: string;
+  stem: string;
+  opus: string;
+  waveform: string;
+  transcript: string | null;
+  durationMs: number;
+  encode: EventFinished['encode'];
+  archived: boolean | null;
+}
+
+export interface RunnerOptions {
+  ctx: JobContext;
+  retention: Retention | null;
+  /** Below this many free bytes on the recordings disk, jobs wait (and retention runs). */
+  minFreeBytes: number;
+  statusFile: string;
+  emit: (line: RecordingReady) => void;
+  /** First retry delay after a passing failure; doubles up to maxRetryMs. */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+interface Entry {
+  job: EventFinished;
+  attempts: number;
+  retryAt: number;
+  stage: 1 | 2;
+  lastError: string | null;
+}
+
+const FINISHED_MEMORY = 2000;
+
+export class Runner {
+  private readonly entries = new Map<string, Entry>();
+  private readonly finishedIds = new Set<string>();
+  private readonly stage2: Entry[] = [];
+  private busy1 = false;
+  private busy2 = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  private scanning: Promise<void> | null = null;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private idleWaiters: Array<() => void> = [];
+  private lowSpace = false;
+  private readonly log: Logger;
+  readonly counts = { done: 0, failed: 0, reencoded: 0, transcribed: 0, transcribeFailures: 0, archived: 0, archiveFailures: 0, retries: 0 };
+  lastError: string | null = null;
+  lastRetention: (RetentionResult & { at: string }) | null = null;
+  freeBytes: number | null = null;
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.log = opts.ctx.log;
+  }
+
+  /** Queue a job (from a line or a job file); a job already known or done is ignored. */
+  add(job: EventFinished): void {
+    if (this.entries.has(job.id) || this.finishedIds.has(job.id) || this.stopping) return;
+    this.entries.set(job.id, { job, attempts: 0, retryAt: 0, stage: 1, lastError: null });
+    this.kick();
+  }
+
+  /** Queue every job file in the spool (at start, on a change, and as a safety net). */
+  scanSpool(): Promise<void> {
+    this.scanning ??= this.doScan().finally(() => (this.scanning = null));
+    return this.scanning;
+  }
+
+  private async doScan(): Promise<void> {
+    const spool = this.opts.ctx.spool;
+    for (const name of (await readdir(spool).catch(() => [] as string[])).filter((n) => n.endsWith('.job.json')).sort()) {
+      const id = name.slice(0, -'.job.json'.length);
+      if (this.entries.has(id) || this.finishedIds.has(id)) continue;
+      const path = join(spool, name);
+      try {
+        const job = await readJob(path);
+        const invalid = schemaError('event.schema.json', job);
+        if (invalid || job.type !== 'event.finished') throw new PermanentJobError(`${path}: not an event.finished job (${invalid ?? job.type})`);
+        this.add(job);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // finished meanwhile
+        if (err instanceof PermanentJobError) await this.fail(id, [path], err.message);
+        else this.log.warn({ path, err: (err as Error).message }, 'cannot read a job file; will try again');
+      }
+    }
+  }
+
+  /** Watch the spool for new job files (plus a slow rescan: inotify can miss events). */
+  follow(rescanMs = 30_000): void {
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      this.watcher = watch(this.opts.ctx.spool, (_e, name) => {
+        if (!name?.toString().endsWith('.job.json')) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => void this.scanSpool(), 100);
+      });
+      this.watcher.on('error', (err) => this.log.warn({ err: err.message }, 'watching the spool failed; rescanning on a timer only'));
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cannot watch the spool; rescanning on a timer only');
+    }
+    setInterval(() => void this.scanSpool(), rescanMs).unref();
+    this.statusTimer = setInterval(() => void this.writeStatus(), 30_000);
+    this.statusTimer.unref();
+  }
+
+  get pending(): number {
+    return this.entries.size;
+  }
+
+  /** Jobs waiting for a retry (a passing failure), as opposed to queued or running. */
+  get waiting(): number {
+    return [...this.entries.values()].filter((e) => e.retryAt > Date.now()).length;
+  }
+
+  /** Resolves when nothing is queued or running (jobs waiting for a retry do not count when `ignoreRetries`). */
+  idle(ignoreRetries: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const active = [...this.entries.values()].filter((e) => !(ignoreRetries && e.attempts > 0 && e.retryAt > Date.now())).length;
+        if (active === 0 && !this.busy1 && !this.busy2 && !this.scanning) resolve();
+        else this.idleWaiters.push(check);
+      };
+      check();
+    });
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.watcher?.close();
+    clearTimeout(this.wakeTimer);
+    clearInterval(this.statusTimer);
+    await this.writeStatus();
+  }
+
+  private kick(): void {
+    void this.runStage1();
+    void this.runStage2();
+  }
+
+  private nextDue(stage: 1 | 2): Entry | undefined {
+    const now = Date.now();
+    let best: Entry | undefined;
+    const pool = stage === 1 ? [...this.entries.values()].filter((e) => e.stage === 1) : this.stage2;
+    for (const e of pool) if (e.retryAt <= now && (!best || e.job.id < best.job.id)) best = e;
+    return best;
+  }
+
+  /** Wake up when the earliest retry is due. */
+  private scheduleWake(): void {
+    const times = [...this.entries.values()].map((e) => e.retryAt).filter((t) => t > Date.now());
+    clearTimeout(this.wakeTimer);
+    if (times.length && !this.stopping) {
+      this.wakeTimer = setTimeout(() => this.kick(), Math.min(...times) - Date.now() + 5);
+      this.wakeTimer.unref();
+    }
+  }
+
+  private async runStage1(): Promise<void> {
+    if (this.busy1) return;
+    this.busy1 = true;
+    try {
+      for (let e = this.nextDue(1); e && !this.stopping; e = this.nextDue(1)) {
+        if (!(await this.roomOnDisk())) {
+          this.retryLater(e, 'recordings disk full', 30_000);
+          break;
+        }
+        try {
+          const r = await recordingStage(e.job, this.opts.ctx);
+          if (r.reencoded) this.counts.reencoded++;
+          e.job = { ...e.job, encode: r.encode };
+          e.stage = 2;
+          e.attempts = 0;
+          e.retryAt = 0;
+          this.stage2.push(e);
+          void this.runStage2();
+        } catch (err) {
+          await this.failed(e, err as Error);
+        }
+        void this.writeStatus();
+      }
+    } finally {
+      this.busy1 = false;
+      this.scheduleWake();
+      this.notifyIdle();
+    }
+  }
+
+  private async runStage2(): Promise<void> {
+    if (this.busy2) return;
+    this.busy2 = true;
+    try {
+      for (let e = this.nextDue(2); e && !this.stopping; e = this.nextDue(2)) {
+        try {
+          const r = await finishStage(e.job, this.opts.ctx);
+          if (r.transcript) this.counts.transcribed++;
+          if (r.transcriptError) {
+            this.counts.transcribeFailures++;
+            this.lastError = r.transcriptError;
+          }
+          if (r.archived) this.counts.archived++;
+          this.stage2.splice(this.stage2.indexOf(e), 1);
+          this.done(e);
+          const p = jobPaths(e.job, this.opts.ctx);
+          this.opts.emit({
+            type: 'recording.ready',
+            id: e.job.id,
+            day: e.job.day,
+            stem: e.job.stem,
+            opus: p.opus,
+            waveform: p.waveform,
+            transcript: r.transcript,
+            durationMs: e.job.durationMs,
+            encode: e.job.encode,
+            archived: r.archived,
+          });
+        } catch (err) {
+          if (err instanceof ArchiveError) this.counts.archiveFailures++;
+          await this.failed(e, err as Error);
+        }
+        void this.writeStatus();
+      }
+    } finally {
+      this.busy2 = false;
+      this.scheduleWake();
+      this.notifyIdle();
+    }
+  }
+
+  private done(e: Entry): void {
+    this.entries.delete(e.job.id);
+    this.finishedIds.add(e.job.id);
+    if (this.finishedIds.size > FINISHED_MEMORY) this.finishedIds.delete(this.finishedIds.values().next().value!);
+    this.counts.done++;
+  }
+
+  private async failed(e: Entry, err: Error): Promise<void> {
+    this.lastError = err.message;
+    if (err instanceof PermanentJobError) {
+      const paths = jobPaths(e.job, this.opts.ctx);
+      await this.fail(e.job.id, [paths.job, e.job.wav], err.message);
+      if (e.stage === 2) this.stage2.splice(this.stage2.indexOf(e), 1);
+      this.entries.delete(e.job.id);
+      this.finishedIds.add(e.job.id);
+      return;
+    }
+    if (this.stopping && err.name === 'AbortError') return;
+    const base = this.opts.retryMs ?? 30_000;
+    this.retryLater(e, err.message, Math.min(this.opts.maxRetryMs ?? 30 * 60_000, base * 2 ** e.attempts));
+  }
+
+  private retryLater(e: Entry, why: string, delayMs: number): void {
+    e.attempts++;
+    e.lastError = why;
+    e.retryAt = Date.now() + delayMs;
+    this.counts.retries++;
+    this.log.warn({ id: e.job.id, stage: e.stage, err: why, retryInMs: delayMs }, 'job not done; it stays in the spool and is tried again');
+  }
+
+  private async fail(id: string, files: string[], reason: string): Promise<void> {
+    this.counts.failed++;
+    try {
+      const dir = await moveToFailed(this.opts.ctx.spool, id, files, reason);
+      this.log.error({ id, reason, dir }, 'job cannot be done; moved to failed/ with its reason');
+    } catch (err) {
+      this.log.error({ id, reason, err: (err as Error).message }, 'job cannot be done, and moving it to failed/ failed too');
+    }
+  }
+
+  /** Free space check before each job: retention first, then wait loudly. */
+  private async roomOnDisk(): Promise<boolean> {
+    this.freeBytes = await freeBytes(this.opts.ctx.out);
+    if (this.freeBytes === null || this.freeBytes >= this.opts.minFreeBytes) {
+      if (this.lowSpace) this.log.info({ freeBytes: this.freeBytes }, 'recordings disk has room again');
+      this.lowSpace = false;
+      return true;
+    }
+    if (this.opts.retention) {
+      await this.runRetention();
+      this.freeBytes = await freeBytes(this.opts.ctx.out);
+      if (this.freeBytes !== null && this.freeBytes >= this.opts.minFreeBytes) return true;
+    }
+    if (!this.lowSpace) this.log.error({ freeBytes: this.freeBytes, minFreeBytes: this.opts.minFreeBytes }, 'recordings disk is full: jobs wait in the spool until there is room');
+    this.lowSpace = true;
+    return false;
+  }
+
+  async runRetention(): Promise<void> {
+    if (!this.opts.retention) return;
+    try {
+      this.lastRetention = { ...(await this.opts.retention.run()), at: new Date().toISOString() };
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'retention failed');
+    }
+    void this.writeStatus();
+  }
+
+  private statusWrite: Promise<void> = Promise.resolve();
+
+  /** Written after every job and every 30 s; one write at a time (one temp file per target). */
+  writeStatus(): Promise<void> {
+    this.statusWrite = this.statusWrite.then(() => this.doWriteStatus());
+    return this.statusWrite;
+  }
+
+  private async doWriteStatus(): Promise<void> {
+    const entries = [...this.entries.values()];
+    const status: SidecarsStatus = {
+      schemaVersion: 1,
+      updatedAt: new Date().toISOString(),
+      pid: process.pid,
+      jobs: {
+        pending: entries.length,
+        waitingRetry: entries.filter((e) => e.attempts > 0).length,
+        transcribing: this.stage2.length,
+        ...this.counts,
+      },
+      lowSpace: this.lowSpace,
+      freeBytes: this.freeBytes,
+      lastError: this.lastError,
+      retention: this.lastRetention,
+    };
+    try {
+      await replaceFileQuickly(this.opts.statusFile, JSON.stringify(status) + '\n');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cannot write the sidecars status file');
+    }
+  }
+}
+
+export interface SidecarsStatus {
+  schemaVersion: 1;
+  updatedAt: string;
+  pid: number;
+  jobs: { pending: number; waitingRetry: number; transcribing: number } & Runner['counts'];
+  lowSpace: boolean;
+  freeBytes: number | null;
+  lastError: string | null;
+  retention: (RetentionResult & { at: string }) | null;
+}
+
+async function freeBytes(path: string): Promise<number | null> {
+  try {
+    const s = await statfs(path);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
