@@ -32,10 +32,6 @@ export function triggerOf(stem: string): string | null {
   return m ? m[1]! : null;
 }
 
-export const keepName = (stem: string) => `${stem}.keep`;
-export const waveformName = (stem: string) => `${stem}.waveform.json`;
-export const transcriptName = (stem: string) => `${stem}.transcript.json`;
-
 /** Content types of everything the server hands out (a fixed map: no lookup library needed). */
 export const MIME: Record<string, string> = {
   '.opus': 'audio/ogg',

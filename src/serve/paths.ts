@@ -3,8 +3,8 @@
 // names only, and the real path (symlinks resolved) must stay inside the root.
 import { realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { DAY_DIR } from '../lib/recordings.js';
 
-export const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A client error: 400 for a malformed path, 404 for one that names nothing servable. */
 export class PathError extends Error {
@@ -55,7 +55,7 @@ export function isInside(root: string, path: string): boolean {
  * does not exist or points outside.
  */
 export async function resolveInRoot(realRoot: string, day: string, name: string): Promise<string> {
-  if (!DAY_RE.test(day) || !isPlainName(name)) throw new PathError(404, 'not found');
+  if (!DAY_DIR.test(day) || !isPlainName(name)) throw new PathError(404, 'not found');
   const path = join(realRoot, day, name);
   let real: string;
   try {

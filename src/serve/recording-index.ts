@@ -6,7 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { DAY_RE } from './paths.js';
+import { DAY_DIR } from '../lib/recordings.js';
 import { parseName, triggerOf, type FileKind } from './names.js';
 import { durationFromSize, readTranscriptText, readWaveformMeta } from './sidecars.js';
 
@@ -83,10 +83,10 @@ export class RecordingIndex extends EventEmitter {
 
   async start(): Promise<void> {
     this.rootWatcher = this.watchDir(this.root, (name) => {
-      if (name && DAY_RE.test(name)) this.schedule(name);
+      if (name && DAY_DIR.test(name)) this.schedule(name);
       else if (!name) for (const day of this.watchers.keys()) this.schedule(day);
     });
-    const days = (await readdir(this.root).catch(() => [] as string[])).filter((d) => DAY_RE.test(d));
+    const days = (await readdir(this.root).catch(() => [] as string[])).filter((d) => DAY_DIR.test(d));
     for (const day of days) await this.rescan(day, false);
   }
 

@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { PathError, DAY_RE, isPlainName, pathSegments, resolveInRoot } from './paths.js';
-import { MIME, keepName, parseName } from './names.js';
+import { PathError, isPlainName, pathSegments, resolveInRoot } from './paths.js';
+import { DAY_DIR, keepMarker } from '../lib/recordings.js';
+import { MIME, parseName } from './names.js';
 import { RecordingIndex, keyOf, type IndexChange, type Query } from './recording-index.js';
 import { recordingJson, type RecordingJson } from './recording-json.js';
 import { StatusReader } from './status.js';
@@ -99,7 +100,7 @@ function listQuery(q: URLSearchParams): Query {
   const limit = numberParam(q, 'limit') ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new HttpError(400, `limit: an integer from 1 to ${MAX_LIMIT}`);
   const day = q.get('day') || undefined;
-  if (day && !DAY_RE.test(day)) throw new HttpError(400, 'day: YYYY-MM-DD');
+  if (day && !DAY_DIR.test(day)) throw new HttpError(400, 'day: YYYY-MM-DD');
   const trigger = q.get('trigger') || undefined;
   if (trigger && !/^[a-z]{1,16}$/.test(trigger)) throw new HttpError(400, 'trigger: a word like vad, level, manual');
   const cursor = q.get('cursor') || undefined;
@@ -225,7 +226,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
   }
 
   async function recordingAction(req: IncomingMessage, res: ServerResponse, method: string, day: string, name: string, sub: string | undefined): Promise<void> {
-    if (!DAY_RE.test(day) || !isPlainName(name)) throw new HttpError(404, 'not found');
+    if (!DAY_DIR.test(day) || !isPlainName(name)) throw new HttpError(404, 'not found');
     const { stem, kind } = parseName(name);
     if (kind === 'partial' || (!index.get(day, stem) && index.hasPartial(day, stem))) {
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(409, 'recording in progress: read-only until it is final');
@@ -251,7 +252,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
     }
     if (sub === 'keep') {
       if (!index.get(day, stem)) throw new HttpError(404, 'no such recording');
-      const marker = join(root, day, keepName(stem));
+      const marker = keepMarker(root, { day, stem });
       if (method === 'PUT' || method === 'POST') {
         await (await open(marker, 'a')).close();
       } else if (method === 'DELETE') {
@@ -278,7 +279,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
       throw new HttpError(405, 'GET or DELETE');
     }
     const [day, stem, verb] = rest;
-    if (rest.length === 3 && verb === 'restore' && day && stem && DAY_RE.test(day) && isPlainName(stem)) {
+    if (rest.length === 3 && verb === 'restore' && day && stem && DAY_DIR.test(day) && isPlainName(stem)) {
       if (method !== 'POST') throw new HttpError(405, 'POST only');
       const names = await restoreRecording(root, day, parseName(stem).stem).catch((err: Error) => {
         if (err instanceof ConflictError) throw new HttpError(409, err.message);
@@ -335,7 +336,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
   async function serveLive(req: IncomingMessage, res: ServerResponse, day: string, name: string): Promise<void> {
     if (!name.endsWith('.webm')) throw new HttpError(404, 'not found');
     const stem = name.slice(0, -'.webm'.length);
-    if (!DAY_RE.test(day) || !isPlainName(stem) || stem.includes('.')) throw new HttpError(404, 'not found');
+    if (!DAY_DIR.test(day) || !isPlainName(stem) || stem.includes('.')) throw new HttpError(404, 'not found');
     const ogg = await resolveInRoot(root, day, `${stem}.partial.opus`).catch(() => null);
     const webm = ogg ? null : await resolveInRoot(root, day, `${stem}.partial.webm`).catch(() => null);
     if (!ogg && !webm) throw new HttpError(404, 'not live (the event has ended or never was)');

@@ -4,7 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { schemaError, type SegmenterStatus } from '../lib/contracts.js';
-import { DAY_RE } from './paths.js';
+import { DAY_DIR } from '../lib/recordings.js';
 import { parseName } from './names.js';
 import type { RecordingJson } from './recording-json.js';
 
@@ -50,7 +50,7 @@ export function partialLocation(partialPath: string | null | undefined): { day: 
   const file = basename(partialPath);
   const day = basename(dirname(partialPath));
   const { stem, kind } = parseName(file);
-  return DAY_RE.test(day) && kind === 'partial' ? { day, stem, file } : null;
+  return DAY_DIR.test(day) && kind === 'partial' ? { day, stem, file } : null;
 }
 
 export class StatusReader {
