@@ -153,6 +153,42 @@ t.test('dashboard: live red row, playback, live edge, final row with waveform', 
   t.ok(inked > 0.05, `waveform drawn (${(inked * 100).toFixed(0)} % of the pixels)`);
 
   await page.screenshot({ path: join(ARTEFACTS, 'dashboard.png') });
+
+  // Keyboard: Enter on the row's play button plays the final file; Home/End on the waveform seek.
+  await page.locator(`li.rec[data-id="${ID}"] .r-play`).focus();
+  await page.keyboard.press('Enter');
+  await until(page, () => {
+    const a = document.querySelector('audio')!;
+    return !a.paused && a.src.endsWith('12-00-00_vad_e2e0.opus') && a.currentTime > 0.1;
+  }, 3000, 'the final file to play');
+  await page.locator('#p-wave').focus();
+  await page.keyboard.press('End');
+  const atEnd = await page.evaluate(() => document.querySelector('audio')!.currentTime);
+  t.ok(atEnd > result.durationMs / 1000 - 1, `End seeks to the end (${atEnd.toFixed(2)} s of ${(result.durationMs / 1000).toFixed(2)})`);
+  await page.keyboard.press('Home');
+  t.ok((await page.evaluate(() => document.querySelector('audio')!.currentTime)) < 0.5, 'Home seeks to the start');
+
+  // A hidden tab holds no event stream open; it reconnects when shown.
+  const eventClients = async () => ((await (await fetch(`${s.url}/healthz`)).json()) as { eventClients: number }).eventClients;
+  t.equal(await eventClients(), 1, 'one event stream while visible');
+  const setHidden = (hidden: boolean) =>
+    page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  let n = 1;
+  for (let i = 0; i < 40 && n !== 0; i++) {
+    await sleep(50);
+    n = await eventClients();
+  }
+  t.equal(n, 0, 'none while hidden');
+  await setHidden(false);
+  for (let i = 0; i < 40 && n !== 1; i++) {
+    await sleep(50);
+    n = await eventClients();
+  }
+  t.equal(n, 1, 'back when shown');
   await page.setViewportSize({ width: 390, height: 800 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   t.ok(overflow <= 0, `fits a phone's width (overflow ${overflow} px)`);
