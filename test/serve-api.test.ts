@@ -37,11 +37,11 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: nu
   return { status: r.status, body: (await r.json()) as T, headers: r.headers };
 }
 
-/** A request with the path sent exactly as written (fetch would normalise `..` and `%2e%2e`). */
-function rawGet(base: string, path: string): Promise<number> {
+/** A request with the path sent exactly as written (fetch would normalise `..` and `%2e%2e`, and keeps its own Host). */
+function rawGet(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<number> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: 'GET' }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -329,13 +329,15 @@ t.test('control proxy: FIFO line, no FIFO, body limits', async (t) => {
   const r = await fetch(`${s.url}/api/control`, { method: 'POST', body: JSON.stringify({ action: 'split' }), headers: { 'Content-Type': 'application/json' } });
   t.equal(r.status, 202);
   t.equal(await got, '{"command":"split"}\n', 'rec-segment control protocol line');
-  t.equal((await fetch(`${s.url}/api/control`, { method: 'POST', body: JSON.stringify({ action: 'explode' }) })).status, 400);
-  t.equal((await fetch(`${s.url}/api/control`, { method: 'POST', body: 'not json' })).status, 400);
-  t.equal((await fetch(`${s.url}/api/control`, { method: 'POST', body: JSON.stringify({ action: 'start', pad: 'x'.repeat(10_000) }) })).status, 413);
+  const post = (body: string, type = 'application/json') => fetch(`${s.url}/api/control`, { method: 'POST', body, headers: { 'Content-Type': type } });
+  t.equal((await post(JSON.stringify({ action: 'explode' }))).status, 400);
+  t.equal((await post('not json')).status, 400);
+  t.equal((await post(JSON.stringify({ action: 'start', pad: 'x'.repeat(10_000) }))).status, 413);
+  t.equal((await post('{"action":"stop"}', 'text/plain')).status, 415, 'a body a cross-site form could send: 415');
   t.equal((await fetch(`${s.url}/api/control`)).status, 405);
 
   const plain = await startServe(t, ['--out', root]);
-  t.equal((await fetch(`${plain.url}/api/control`, { method: 'POST', body: '{"action":"start"}' })).status, 503, 'no --control: 503');
+  t.equal((await fetch(`${plain.url}/api/control`, { method: 'POST', body: '{"action":"start"}', headers: { 'Content-Type': 'application/json' } })).status, 503, 'no --control: 503');
 });
 
 t.test('events: status on connect, recording added and removed', async (t) => {
@@ -373,6 +375,23 @@ t.test('events: status on connect, recording added and removed', async (t) => {
     health = (await getJson<{ eventClients: number }>(`${s.url}/healthz`)).body;
   }
   t.equal(health.eventClients, 0, 'the client is forgotten when it leaves');
+});
+
+t.test('browser-borne attacks: DNS rebinding and cross-site writes', async (t) => {
+  const { root } = await fixtureWithPartial(t);
+  const s = await startServe(t, ['--out', root]);
+  const port = new URL(s.url).port;
+  t.equal(await rawGet(s.url, '/api/status', { Host: `evil.example:${port}` }), 403, 'a rebinding page (foreign Host) is refused');
+  t.equal(await rawGet(s.url, '/api/status', { Host: `localhost:${port}` }), 200, 'localhost is fine');
+  t.equal(await rawGet(s.url, '/api/status', { Host: `[::1]:${port}` }), 200, '[::1] is fine');
+  const rec = `/api/recordings/${DAY2}/09-00-00_vad_0001.opus`;
+  t.equal(await rawGet(s.url, rec, { Origin: 'http://evil.example' }, 'DELETE'), 403, 'DELETE from another origin');
+  t.equal(await rawGet(s.url, rec, { 'Sec-Fetch-Site': 'cross-site' }, 'DELETE'), 403, 'DELETE marked cross-site');
+  t.ok(await stat(join(root, DAY2, '09-00-00_vad_0001.opus')), 'still there');
+  t.equal(await rawGet(s.url, `${rec}/keep`, { Origin: s.url }, 'PUT'), 200, 'the page itself may');
+  const tokened = await startServe(t, ['--out', root, '--token', 'sesame-0123456789']);
+  const tport = new URL(tokened.url).port;
+  t.equal(await rawGet(tokened.url, '/api/status', { Host: `pi.lan:${tport}`, Authorization: 'Bearer sesame-0123456789' }), 200, 'with a token any name may be used');
 });
 
 t.test('CLI: exit statuses and the URL line', async (t) => {

@@ -19,6 +19,7 @@ import { sendFile } from './send-file.js';
 import { LiveLimiter, streamLiveWebm } from './live.js';
 import { tailGrowingFile } from './tail-file.js';
 import { authorize, tokenCookie } from './auth.js';
+import { crossSiteWrite, foreignHost, isLoopbackName } from './guard.js';
 import { ConflictError, emptyTrash, listTrash, restoreRecording, trashRecording } from './trash.js';
 import { ACTIONS, ControlError, sendControl } from './control-proxy.js';
 import type { ControlCommand } from '../segment/control.js';
@@ -71,6 +72,9 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+  // JSON only: a form or text/plain body is what a cross-site page can send without asking.
+  const type = req.headers['content-type'] ?? '';
+  if ((declared > 0 || req.headers['transfer-encoding']) && !/^application\/json\b/i.test(type)) throw new HttpError(415, 'Content-Type must be application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
@@ -137,6 +141,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
     c.kind === 'removed' ? { kind: c.kind, id: `${c.day}/${c.stem}`, day: c.day, stem: c.stem } : { kind: c.kind, id: keyOf(c.recording), recording: recordingJson(c.recording) };
   const hub = new EventHub(status, index, notice, log);
   const live = new LiveLimiter(opts.maxLive ?? 4);
+  const loopbackOnly = isLoopbackName(listen.host);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
@@ -149,6 +154,8 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
     res.setHeader('Referrer-Policy', 'no-referrer');
 
     if (rawPath === '/healthz') return json(res, 200, { ok: true, recordings: index.size, eventClients: hub.size, liveStreams: live.active });
+    if (!opts.token && loopbackOnly && foreignHost(req)) throw new HttpError(403, 'Host is not a loopback name (DNS rebinding guard); set --token to serve other names');
+    if (method !== 'GET' && method !== 'HEAD' && crossSiteWrite(req)) throw new HttpError(403, 'cross-site request refused');
 
     if (opts.token) {
       const auth = authorize(req, query, opts.token);
