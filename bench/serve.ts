@@ -90,6 +90,8 @@ export async function runServeBench(): Promise<void> {
       void proc.then(() => rej(new Error(`rec-serve exited: ${stderr}`)));
     });
     const pid = proc.pid!;
+    // The server listens at once and indexes in the background.
+    while (((await (await fetch(`${base}/healthz`)).json()) as { indexing: boolean }).indexing) await sleep(50);
     const indexMs = Number(/"ms":(\d+),"msg":"indexed recordings"/.exec(stderr)?.[1]);
     await sleep(500);
     const idleRss = await rssMb(pid);

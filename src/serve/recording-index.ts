@@ -25,9 +25,9 @@ export interface Recording {
   waveform: boolean;
   transcript: boolean;
   keep: boolean;
-  /** Transcript text (capped), null without one. */
-  text: string | null;
-  /** Lower-cased text for search. */
+  /** The first words of the transcript, null without one. */
+  excerpt: string | null;
+  /** The transcript lower-cased (capped), for search; the only full copy kept. */
   search: string | null;
 }
 
@@ -57,6 +57,7 @@ interface StemFiles {
 }
 
 const RESCAN_DEBOUNCE_MS = 100;
+const EXCERPT_CHARS = 140;
 const SCAN_PARALLEL = 8;
 
 export class RecordingIndex extends EventEmitter {
@@ -230,7 +231,7 @@ export class RecordingIndex extends EventEmitter {
     // Sidecars are re-read only when the audio or the set of sidecars changed.
     const sameFiles = old && old.size === st.size && old.mtimeMs === st.mtimeMs && old.waveform === !!files.waveform && old.transcript === !!files.transcript;
     const wave = sameFiles ? { durationMs: old.durationEstimated ? null : old.durationMs, voiceRatio: old.voiceRatio } : files.waveform ? await readWaveformMeta(join(dir, files.waveform)) : { durationMs: null, voiceRatio: null };
-    const text = sameFiles ? old.text : files.transcript ? await readTranscriptText(join(dir, files.transcript)) : null;
+    const text = sameFiles ? null : files.transcript ? await readTranscriptText(join(dir, files.transcript)) : null;
     const estimated = wave.durationMs === null;
     return {
       day,
@@ -245,8 +246,8 @@ export class RecordingIndex extends EventEmitter {
       waveform: !!files.waveform,
       transcript: !!files.transcript,
       keep: !!files.keep,
-      text,
-      search: text ? text.toLowerCase() : null,
+      excerpt: sameFiles ? old.excerpt : text ? text.slice(0, EXCERPT_CHARS) : null,
+      search: sameFiles ? old.search : text ? text.toLowerCase() : null,
     };
   }
 
@@ -277,6 +278,6 @@ function sameRecording(a: Recording, b: Recording): boolean {
     a.waveform === b.waveform &&
     a.transcript === b.transcript &&
     a.keep === b.keep &&
-    a.text === b.text
+    a.search === b.search
   );
 }

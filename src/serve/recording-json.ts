@@ -46,7 +46,7 @@ export function recordingJson(r: Recording): RecordingJson {
     voiceRatio: r.voiceRatio,
     waveformUrl: r.waveform ? base + encodeURIComponent(`${r.stem}.waveform.json`) : null,
     transcriptUrl: r.transcript ? base + encodeURIComponent(`${r.stem}.transcript.json`) : null,
-    excerpt: r.text ? r.text.slice(0, 140) : null,
+    excerpt: r.excerpt,
     keep: r.keep,
   };
 }

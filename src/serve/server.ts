@@ -135,8 +135,13 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
   const status = new StatusReader(resolve(opts.statusFile));
   const index = new RecordingIndex(root, log);
   const t0 = performance.now();
-  await index.start();
-  log.info({ recordings: index.size, ms: Math.round(performance.now() - t0) }, 'indexed recordings');
+  // The first scan (seconds for 10 000 recordings on an SD card) runs while the
+  // server already listens; requests that need the index wait for it.
+  let indexing = true;
+  const indexReady = index.start().then(() => {
+    indexing = false;
+    log.info({ recordings: index.size, ms: Math.round(performance.now() - t0) }, 'indexed recordings');
+  });
   const notice = (c: IndexChange) =>
     c.kind === 'removed' ? { kind: c.kind, id: `${c.day}/${c.stem}`, day: c.day, stem: c.stem } : { kind: c.kind, id: keyOf(c.recording), recording: recordingJson(c.recording) };
   const hub = new EventHub(status, index, notice, log);
@@ -153,7 +158,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
 
-    if (rawPath === '/healthz') return json(res, 200, { ok: true, recordings: index.size, eventClients: hub.size, liveStreams: live.active });
+    if (rawPath === '/healthz') return json(res, 200, { ok: true, indexing, recordings: index.size, eventClients: hub.size, liveStreams: live.active });
     if (!opts.token && loopbackOnly && foreignHost(req)) throw new HttpError(403, 'Host is not a loopback name (DNS rebinding guard); set --token to serve other names');
     if (method !== 'GET' && method !== 'HEAD' && crossSiteWrite(req)) throw new HttpError(403, 'cross-site request refused');
 
@@ -225,6 +230,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
 
   async function listRecordings(res: ServerResponse, q: URLSearchParams): Promise<void> {
     const query = listQuery(q);
+    await indexReady;
     const page = index.query(query);
     const items = page.items.map(recordingJson);
     const current = (await status.read()).recording;
@@ -234,6 +240,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
 
   async function recordingAction(req: IncomingMessage, res: ServerResponse, method: string, day: string, name: string, sub: string | undefined): Promise<void> {
     if (!DAY_DIR.test(day) || !isPlainName(name)) throw new HttpError(404, 'not found');
+    await indexReady;
     const { stem, kind } = parseName(name);
     if (kind === 'partial' || (!index.get(day, stem) && index.hasPartial(day, stem))) {
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(409, 'recording in progress: read-only until it is final');
@@ -276,6 +283,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
   }
 
   async function trashAction(req: IncomingMessage, res: ServerResponse, method: string, rest: string[]): Promise<void> {
+    await indexReady;
     if (rest.length === 0) {
       if (method === 'GET' || method === 'HEAD') return json(res, 200, { items: await listTrash(root) });
       if (method === 'DELETE') {
