@@ -34,6 +34,8 @@ t.test('dashboard: live red row, playback, live edge, final row with waveform', 
   const statusFile = join(root, '.spool', 'segmenter_status.json');
   const src = await makeOpus(root, 2);
   for (let i = 0; i < 3; i++) await addRecording(root, src, { day: DAY, stem: `1${i}-00-00_level_000${i}`.replace(/^1(\d)-/, '0$1-'), durationMs: 2000, text: `older recording ${i}` });
+  // Enough older ones for a second page (50 a page).
+  for (let i = 0; i < 60; i++) await addRecording(root, src, { day: '2026-11-20', stem: `${String(10 + Math.floor(i / 6)).padStart(2, '0')}-${String(i * 7 % 60).padStart(2, '0')}-00_level_1${String(i).padStart(3, '0')}` });
   await writeStatus(statusFile, statusObject());
   const s = await startServe(t, ['--out', root, '--status-file', statusFile]);
 
@@ -50,6 +52,11 @@ t.test('dashboard: live red row, playback, live edge, final row with waveform', 
   await page.waitForSelector('li.rec');
   const state = await until(page, () => document.getElementById('state')!.textContent !== 'connecting…' && document.getElementById('state')!.textContent, 3000, 'the first status');
   t.equal(state.value, 'listening', 'header: listening, no event');
+  t.equal(await page.locator('li.rec').count(), 50, 'one page of 50 at first');
+  await page.locator('#more').scrollIntoViewIfNeeded();
+  await until(page, () => document.querySelectorAll('li.rec').length === 63 && document.getElementById('more')!.hidden, 5000, 'the next page on scrolling');
+  t.equal(await page.locator('section[data-day] h2').count(), 2, 'grouped by day');
+  await page.evaluate(() => window.scrollTo(0, 0));
 
   // The event starts: encoder plus a status file rewritten every 250 ms, like rec-segment's.
   const pcm = await synthPcm('sine=f=300:d=30,volume=0.5');

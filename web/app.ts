@@ -215,6 +215,7 @@ function drop(id: string): void {
 async function loadPage(reset: boolean): Promise<void> {
   if (loading) return;
   loading = true;
+  let loaded = false;
   try {
     const params = new URLSearchParams({ limit: String(PAGE) });
     if (query) params.set('q', query);
@@ -231,11 +232,14 @@ async function loadPage(reset: boolean): Promise<void> {
     nextCursor = page.nextCursor;
     $('more').hidden = !nextCursor;
     $('empty').hidden = rows.size > 0;
+    loaded = true;
   } catch (err) {
     toast(`Cannot load recordings: ${(err as Error).message}`);
   } finally {
     loading = false;
   }
+  // A tall window may still show the end of the list: the observer fires only on changes.
+  if (loaded && nextCursor && $('more').getBoundingClientRect().top < window.innerHeight) void loadPage(false);
 }
 
 // ---------------------------------------------------------------- live event
@@ -559,6 +563,17 @@ wave.addEventListener('keydown', (e) => {
 });
 for (const ev of ['timeupdate', 'play', 'pause', 'durationchange', 'ended']) audio.addEventListener(ev, updateTime);
 player.addEventListener('liveended', () => renderPlayerMeta());
+player.addEventListener('gone', () => {
+  const rec = playing;
+  if (!rec) return;
+  void api<Rec>(recPath(rec)).then(
+    (final) => {
+      upsert(final);
+      void open(final);
+    },
+    () => toast('The event has ended and its recording is not there (discarded?)'),
+  );
+});
 player.addEventListener('error', (e) => toast(`Player: ${(e as CustomEvent<string>).detail}`));
 
 void api<{ control: boolean }>('/api/config').then(

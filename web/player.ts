@@ -106,7 +106,12 @@ export class Player extends EventTarget {
     try {
       const res = await response;
       performance.mark('live:response');
-      if (!res.ok || !res.body) throw new Error(res.status === 404 ? 'the event has ended' : `live stream: HTTP ${res.status}`);
+      if (res.status === 404) {
+        // The event ended between the list and the click: the page plays the final file instead.
+        this.emit('gone');
+        return;
+      }
+      if (!res.ok || !res.body) throw new Error(`live stream: HTTP ${res.status}`);
       const reader = res.body.getReader();
       for (;;) {
         const { value, done } = await reader.read();
