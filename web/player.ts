@@ -25,6 +25,8 @@ export class Player extends EventTarget {
   private mediaSource: MediaSource | undefined;
   private queue: Uint8Array[] = [];
   private queueWaiter: (() => void) | undefined;
+  /** The playhead was placed once the first bytes were appended. */
+  private positioned = false;
 
   constructor(readonly audio: HTMLAudioElement) {
     super();
@@ -62,6 +64,7 @@ export class Player extends EventTarget {
     this.mediaSource = undefined;
     this.mode = 'idle';
     this.liveEnded = false;
+    this.positioned = false;
   }
 
   async playFile(url: string, at = 0): Promise<void> {
@@ -102,6 +105,10 @@ export class Player extends EventTarget {
     const sb = ms.addSourceBuffer('audio/webm; codecs="opus"');
     this.sourceBuffer = sb;
     sb.addEventListener('updateend', () => this.onAppended());
+    this.audio.addEventListener('playing', () => performance.mark('live:playing'), { once: true });
+    // Asked now, play() starts the audio output while the first bytes are on their
+    // way; the playhead is put at the live edge when they are appended (onAppended).
+    void this.start();
     let started = false;
     try {
       const res = await response;
@@ -121,7 +128,6 @@ export class Player extends EventTarget {
         if (!started) {
           performance.mark('live:data');
           started = true;
-          void this.startWhenBuffered(abort.signal);
         }
         if (this.queue.length > MAX_QUEUE) await new Promise<void>((r) => (this.queueWaiter = r));
       }
@@ -154,15 +160,6 @@ export class Player extends EventTarget {
     this.audio.currentTime = Math.min(durationS, Math.max(0, f * durationS));
   }
 
-  private async startWhenBuffered(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted && this.audio.buffered.length === 0) await new Promise((r) => setTimeout(r, 20));
-    if (signal.aborted) return;
-    performance.mark('live:buffered');
-    if (this.followLive) this.audio.currentTime = Math.max(0, this.bufferedEnd - LIVE_OFFSET_S);
-    await this.start();
-    performance.mark('live:playing');
-  }
-
   private async start(): Promise<void> {
     try {
       await this.audio.play();
@@ -193,7 +190,11 @@ export class Player extends EventTarget {
   }
 
   private onAppended(): void {
-    if (this.mode === 'live' && this.followLive && !this.audio.paused && this.lag > MAX_LIVE_LAG_S) {
+    if (!this.positioned && this.audio.buffered.length) {
+      this.positioned = true;
+      performance.mark('live:buffered');
+      if (this.followLive) this.audio.currentTime = Math.max(0, this.bufferedEnd - LIVE_OFFSET_S);
+    } else if (this.mode === 'live' && this.followLive && !this.audio.paused && this.lag > MAX_LIVE_LAG_S) {
       this.audio.currentTime = this.bufferedEnd - LIVE_OFFSET_S;
     }
     this.pump();
