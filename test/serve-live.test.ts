@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { decode, synthPcm, tempDir } from './helpers.js';
-import { GrowingEvent, startServe } from './serve-helpers.js';
+import { GrowingEvent, startServe, statusObject, writeStatus } from './serve-helpers.js';
 
 const DAY = '2026-11-26';
 
@@ -103,4 +103,41 @@ t.test('a client leaving stops its ffmpeg; the number of live streams is bounded
   t.equal(again.status, 200, 'a new listener is accepted');
   await again.body?.cancel();
   t.equal((await fetch(`${s.url}/live/${DAY}/10-00-00_vad_none.webm`)).status, 404, 'no such event: 404');
+});
+
+t.test('a spare remux waits while an event is in progress, and goes when it ends', async (t) => {
+  const root = await tempDir(t, 'rec-live-');
+  await mkdir(join(root, DAY));
+  const statusFile = join(root, '.spool', 'segmenter_status.json');
+  const pcm = await synthPcm('sine=f=330:d=10');
+  const ev = new GrowingEvent(root, DAY, '10-00-00_vad_5pa4', pcm).start();
+  t.teardown(() => void ev.stop());
+  await writeStatus(statusFile, statusObject());
+  const s = await startServe(t, ['--out', root]);
+  const ffmpegs = async () => (await execa('pgrep', ['-P', String(s.proc.pid), 'ffmpeg'], { reject: false })).stdout.trim().split('\n').filter(Boolean).length;
+  const health = async () => (await (await fetch(`${s.url}/healthz`)).json()) as { spareRemux: boolean; liveStreams: number };
+  await fetch(`${s.url}/api/status`).then((r) => r.json());
+  t.equal((await health()).spareRemux, false, 'no event: no spare');
+  t.equal(await ffmpegs(), 0);
+  await writeStatus(statusFile, statusObject({ partialPath: `${DAY}/10-00-00_vad_5pa4.partial.opus` }));
+  await fetch(`${s.url}/api/status`).then((r) => r.json());
+  t.equal((await health()).spareRemux, true, 'event in progress: a spare');
+  t.equal(await ffmpegs(), 1, 'one ffmpeg waiting');
+  await waitForAudio(ev.partialPath, 1000);
+  const ac = new AbortController();
+  const res = await fetch(`${s.url}/live/${DAY}/10-00-00_vad_5pa4.webm`, { signal: ac.signal });
+  const reader = res.body!.getReader();
+  t.equal(Buffer.from((await reader.read()).value!).subarray(0, 4).toString('hex'), '1a45dfa3', 'the spare serves WebM');
+  await sleep(100);
+  t.equal(await ffmpegs(), 2, 'the listener has it, a new spare waits');
+  await writeStatus(statusFile, statusObject());
+  await fetch(`${s.url}/api/status`).then((r) => r.json());
+  ac.abort();
+  await reader.cancel().catch(() => undefined);
+  let n = -1;
+  for (let i = 0; i < 40 && n !== 0; i++) {
+    await sleep(50);
+    n = await ffmpegs();
+  }
+  t.equal(n, 0, 'event over and listener gone: no ffmpeg left');
 });

@@ -3,16 +3,14 @@
 // Ogg; so the partial Ogg file is tailed (tail-file.ts) and remuxed to WebM by
 // `ffmpeg -c copy` (no re-encoding) into a held-open response, one ffmpeg per
 // listener, bounded in number. The page feeds that stream to MSE.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { tailGrowingFile } from './tail-file.js';
 
 export interface LiveOptions {
-  ffmpeg: string;
+  remux: RemuxPool;
   log: Logger;
-  /** WebM cluster length in ms: a cluster is sent when it is complete, so this adds to the lag. */
-  clusterMs?: number;
   idleTimeoutMs?: number;
 }
 
@@ -49,6 +47,59 @@ export function remuxArgs(clusterMs: number): string[] {
   ];
 }
 
+/**
+ * The remux processes. While an event is in progress one spare ffmpeg waits on
+ * its stdin, so that a listener does not wait for ffmpeg to start (~0.1 s here,
+ * more on a Pi); it costs ~9 MB private memory, only during events.
+ */
+export class RemuxPool {
+  private spare: ChildProcessWithoutNullStreams | undefined;
+  private wanted = false;
+
+  constructor(
+    private readonly ffmpeg: string,
+    /** WebM cluster length in ms: a cluster is sent when it is complete, so this adds to the lag. */
+    private readonly clusterMs = 100,
+  ) {}
+
+  /** A remux process: the spare if it is alive, else a new one; a new spare follows if wanted. */
+  take(): ChildProcessWithoutNullStreams {
+    const s = this.spare;
+    this.spare = undefined;
+    const child = s && s.exitCode === null && s.signalCode === null ? s : this.spawn();
+    if (this.wanted) setImmediate(() => this.setWarm(this.wanted));
+    return child;
+  }
+
+  /** Keep a spare (an event is in progress) or not. */
+  setWarm(warm: boolean): void {
+    this.wanted = warm;
+    if (warm && !this.spare) {
+      const c = this.spawn();
+      c.once('close', () => this.spare === c && (this.spare = undefined));
+      this.spare = c;
+    } else if (!warm && this.spare) {
+      this.spare.kill('SIGKILL');
+      this.spare = undefined;
+    }
+  }
+
+  get hasSpare(): boolean {
+    return this.spare !== undefined;
+  }
+
+  close(): void {
+    this.setWarm(false);
+  }
+
+  private spawn(): ChildProcessWithoutNullStreams {
+    const c = spawn(this.ffmpeg, remuxArgs(this.clusterMs), { stdio: ['pipe', 'pipe', 'pipe'] });
+    c.on('error', () => undefined); // reported by the stream that uses it
+    c.stdin.on('error', () => undefined);
+    return c;
+  }
+}
+
 /** Counts live listeners so a handful of browser tabs cannot start unbounded ffmpegs. */
 export class LiveLimiter {
   active = 0;
@@ -73,11 +124,11 @@ export class LiveLimiter {
  */
 export async function streamLiveWebm(res: ServerResponse, partialPath: string, opts: LiveOptions): Promise<void> {
   const abort = new AbortController();
-  const child = spawn(opts.ffmpeg, remuxArgs(opts.clusterMs ?? 100), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = opts.remux.take();
   let stderrTail = '';
   child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-1024)));
-  child.stdin.on('error', () => undefined); // ffmpeg gone: the exit handler reports it
   const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
     child.on('error', (err) => {
       stderrTail += err.message;
       resolve(null);

@@ -16,7 +16,7 @@ import { recordingJson, type RecordingJson } from './recording-json.js';
 import { StatusReader } from './status.js';
 import { EventHub } from './event-hub.js';
 import { sendFile } from './send-file.js';
-import { LiveLimiter, streamLiveWebm } from './live.js';
+import { LiveLimiter, RemuxPool, streamLiveWebm } from './live.js';
 import { tailGrowingFile } from './tail-file.js';
 import { authorize, tokenCookie } from './auth.js';
 import { crossSiteWrite, foreignHost, isLoopbackName } from './guard.js';
@@ -132,7 +132,9 @@ function inProgressMatches(entry: RecordingJson, q: Query): boolean {
 export async function startServer(opts: ServeOptions, listen: { host: string; port: number }): Promise<RecServer> {
   const log = opts.log;
   const root = await realpath(opts.out);
-  const status = new StatusReader(resolve(opts.statusFile));
+  const live = new LiveLimiter(opts.maxLive ?? 4);
+  const remux = new RemuxPool(opts.ffmpeg);
+  const status = new StatusReader(resolve(opts.statusFile), (view) => remux.setWarm(view.live !== null && live.active < live.max));
   const index = new RecordingIndex(root, log);
   const t0 = performance.now();
   // The first scan (seconds for 10 000 recordings on an SD card) runs while the
@@ -145,7 +147,6 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
   const notice = (c: IndexChange) =>
     c.kind === 'removed' ? { kind: c.kind, id: `${c.day}/${c.stem}`, day: c.day, stem: c.stem } : { kind: c.kind, id: keyOf(c.recording), recording: recordingJson(c.recording) };
   const hub = new EventHub(status, index, notice, log);
-  const live = new LiveLimiter(opts.maxLive ?? 4);
   const loopbackOnly = isLoopbackName(listen.host);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -158,7 +159,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
 
-    if (rawPath === '/healthz') return json(res, 200, { ok: true, indexing, recordings: index.size, eventClients: hub.size, liveStreams: live.active });
+    if (rawPath === '/healthz') return json(res, 200, { ok: true, indexing, recordings: index.size, eventClients: hub.size, liveStreams: live.active, spareRemux: remux.hasSpare });
     if (!opts.token && loopbackOnly && foreignHost(req)) throw new HttpError(403, 'Host is not a loopback name (DNS rebinding guard); set --token to serve other names');
     if (method !== 'GET' && method !== 'HEAD' && crossSiteWrite(req)) throw new HttpError(403, 'cross-site request refused');
 
@@ -363,7 +364,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
         return void res.end();
       }
       if (ogg) {
-        await streamLiveWebm(res, ogg, { ffmpeg: opts.ffmpeg, log, ...(opts.liveIdleMs ? { idleTimeoutMs: opts.liveIdleMs } : {}) });
+        await streamLiveWebm(res, ogg, { remux, log, ...(opts.liveIdleMs ? { idleTimeoutMs: opts.liveIdleMs } : {}) });
       } else {
         res.writeHead(200, { 'Content-Type': 'audio/webm', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
         const abort = new AbortController();
@@ -402,6 +403,7 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
     async close() {
       hub.close();
       index.close();
+      remux.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

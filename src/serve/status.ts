@@ -56,10 +56,20 @@ export function partialLocation(partialPath: string | null | undefined): { day: 
 export class StatusReader {
   private cached: Cached | undefined;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    /** Called with every view read (the server keeps a remux warm while an event is live). */
+    private readonly onRead?: (view: StatusView) => void,
+  ) {}
 
   /** Re-reads the file only when its mtime or size changed since the last call. */
   async read(now = Date.now()): Promise<StatusView> {
+    const view = await this.readView(now);
+    this.onRead?.(view);
+    return view;
+  }
+
+  private async readView(now: number): Promise<StatusView> {
     const st = await stat(this.path).catch((err: NodeJS.ErrnoException) => err);
     if (st instanceof Error) {
       this.cached = undefined;
