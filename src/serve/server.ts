@@ -140,10 +140,16 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
   // The first scan (seconds for 10 000 recordings on an SD card) runs while the
   // server already listens; requests that need the index wait for it.
   let indexing = true;
-  const indexReady = index.start().then(() => {
-    indexing = false;
-    log.info({ recordings: index.size, ms: Math.round(performance.now() - t0) }, 'indexed recordings');
-  });
+  const indexReady = index.start().then(
+    () => {
+      indexing = false;
+      log.info({ recordings: index.size, ms: Math.round(performance.now() - t0) }, 'indexed recordings');
+    },
+    (err: Error) => {
+      indexing = false;
+      log.error({ err: err.message }, 'indexing the recordings failed; the list shows what was found');
+    },
+  );
   const notice = (c: IndexChange) =>
     c.kind === 'removed' ? { kind: c.kind, id: `${c.day}/${c.stem}`, day: c.day, stem: c.stem } : { kind: c.kind, id: keyOf(c.recording), recording: recordingJson(c.recording) };
   const hub = new EventHub(status, index, notice, log);
