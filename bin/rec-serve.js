@@ -1,3 +1,2 @@
 #!/usr/bin/env node
-import { notBuilt } from "../dist/src/cli/not-built.js";
-notBuilt("rec-serve", 7);
+import "../dist/src/cli/rec-serve.js";

@@ -1,5 +1,6 @@
-// The README's "run it" command: `npm start` runs examples/demo.sh. Run as fast
-// as possible here (DEMO_REALTIME=0) into a temporary folder.
+// The README's "run it" command: `npm start` runs examples/demo.sh. Run here as
+// fast as possible (DEMO_REALTIME=0), without the dashboard (DEMO_SERVE=0; the
+// dashboard has its own end-to-end test), into a temporary folder.
 import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { DEMO_TRUTH, ROOT, decode, lines, tempDir } from './helpers.js';
 
 t.test('the demo pipeline leaves one complete recording per demo event', async (t) => {
   const out = join(await tempDir(t), 'recordings');
-  const r = await execa('sh', [join(ROOT, 'examples/demo.sh')], { env: { DEMO_REALTIME: '0', REC_OUT: out }, reject: false, stdin: 'ignore' });
+  const r = await execa('sh', [join(ROOT, 'examples/demo.sh')], { env: { DEMO_REALTIME: '0', DEMO_SERVE: '0', REC_OUT: out }, reject: false, stdin: 'ignore' });
   t.equal(r.exitCode, 0, r.stderr);
   const ready = lines(r.stdout) as unknown as Array<{ type: string; opus: string; waveform: string; durationMs: number }>;
   const truth = JSON.parse(await readFile(DEMO_TRUTH, 'utf8')) as { events: unknown[] };

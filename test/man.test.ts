@@ -8,8 +8,8 @@ import { execa } from 'execa';
 import which from 'which';
 import { ROOT, bin } from './helpers.js';
 
-const BUILT_TOOLS = ['rec-capture', 'rec-segment', 'rec-opus-stream', 'rec-sidecars', 'rec-status'] as const;
-const PAGES = ['man/rec-tools.7', 'man/rec-capture.1', 'man/rec-segment.1', 'man/rec-opus-stream.1', 'man/rec-sidecars.1', 'man/rec-status.1'] as const;
+const BUILT_TOOLS = ['rec-capture', 'rec-segment', 'rec-opus-stream', 'rec-sidecars', 'rec-status', 'rec-serve'] as const;
+const PAGES = ['man/rec-tools.7', 'man/rec-capture.1', 'man/rec-segment.1', 'man/rec-opus-stream.1', 'man/rec-sidecars.1', 'man/rec-status.1', 'man/rec-serve.1'] as const;
 
 /** `--retry-delay` → `\-\-retry\-delay`, as the option is written in roff. */
 function roff(option: string): string {

@@ -109,7 +109,8 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
   }
   if (!(await waveformMatches(p.waveform, expected))) {
     const w = wav ? await waveformOfWav(job.wav, wav) : await waveformOfOpus(ctx.ffmpeg, p.opus);
-    await atomicWriteJson(p.waveform, w);
+    // The voice share rides along for listings (rec-serve's "voice" column).
+    await atomicWriteJson(p.waveform, { ...w, voiceRatio: job.voiceRatio });
   }
   if (wav) await releaseWav(job, ctx);
   return { durationMs: expected, encode, reencoded };

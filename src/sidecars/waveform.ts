@@ -16,6 +16,8 @@ export interface Waveform {
   data: number[];
   /** Not in audiowaveform's format: the audio's exact length, for players and listings. */
   durationMs: number;
+  /** Not in audiowaveform's format: the event's share of voice frames (0-1), when known. */
+  voiceRatio?: number;
 }
 
 /** Default resolution: 50 pixels per second (20 ms, one segmenter frame, per pixel). */

@@ -1,0 +1,149 @@
+// segmenter_status.json as the dashboard sees it: validated against its schema,
+// with derived fields (stale? how old? where to play the event in progress). A
+// missing, corrupt or invalid file is an answer ("not running"), never an error.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { schemaError, type SegmenterStatus } from '../lib/contracts.js';
+import { DAY_DIR } from '../lib/recordings.js';
+import { parseName } from './names.js';
+import type { RecordingJson } from './recording-json.js';
+
+/** rec-segment writes at least every 5 s; three missed heartbeats mean it is not running. */
+export const STALE_AFTER_MS = 15_000;
+/** Status files are a few KB; anything much bigger is not one. */
+const MAX_STATUS_BYTES = 256 * 1024;
+
+export interface LiveEvent {
+  id: string;
+  day: string;
+  stem: string;
+  /** `<stem>.partial.opus` */
+  file: string;
+  /** The growing file itself (held open while it grows). */
+  url: string;
+  /** WebM remux of it for Media Source Extensions (starts at once, follows the live edge). */
+  liveUrl: string;
+}
+
+export interface StatusView {
+  running: boolean;
+  stale: boolean;
+  reason: string | null;
+  statusFile: string;
+  ageMs: number | null;
+  live: LiveEvent | null;
+  /** The event in progress as a list entry (what /api/recordings puts first). */
+  recording: RecordingJson | null;
+  status: SegmenterStatus | null;
+}
+
+interface Cached {
+  mtimeMs: number;
+  size: number;
+  status: SegmenterStatus | null;
+  reason: string | null;
+}
+
+/** `2026-11-26/10-15-02_vad_7f3a.partial.opus` → its day and stem, if it is one. */
+export function partialLocation(partialPath: string | null | undefined): { day: string; stem: string; file: string } | null {
+  if (!partialPath) return null;
+  const file = basename(partialPath);
+  const day = basename(dirname(partialPath));
+  const { stem, kind } = parseName(file);
+  return DAY_DIR.test(day) && kind === 'partial' ? { day, stem, file } : null;
+}
+
+export class StatusReader {
+  private cached: Cached | undefined;
+
+  constructor(
+    readonly path: string,
+    /** Called with every view read (the server keeps a remux warm while an event is live). */
+    private readonly onRead?: (view: StatusView) => void,
+  ) {}
+
+  /** Re-reads the file only when its mtime or size changed since the last call. */
+  async read(now = Date.now()): Promise<StatusView> {
+    const view = await this.readView(now);
+    this.onRead?.(view);
+    return view;
+  }
+
+  private async readView(now: number): Promise<StatusView> {
+    const st = await stat(this.path).catch((err: NodeJS.ErrnoException) => err);
+    if (st instanceof Error) {
+      this.cached = undefined;
+      const reason = st.code === 'ENOENT' ? 'segmenter not running: no status file' : `segmenter status unreadable (${st.code})`;
+      return this.view(null, reason, now);
+    }
+    if (!this.cached || this.cached.mtimeMs !== st.mtimeMs || this.cached.size !== st.size) {
+      this.cached = { mtimeMs: st.mtimeMs, size: st.size, ...(await this.load(st.size)) };
+    }
+    return this.view(this.cached.status, this.cached.reason, now);
+  }
+
+  private async load(size: number): Promise<{ status: SegmenterStatus | null; reason: string | null }> {
+    if (size > MAX_STATUS_BYTES) return { status: null, reason: 'segmenter status is not a status file (too big)' };
+    let value: unknown;
+    try {
+      value = JSON.parse(await readFile(this.path, 'utf8'));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return { status: null, reason: e.code ? `segmenter status unreadable (${e.code})` : 'segmenter status is not valid JSON' };
+    }
+    const invalid = schemaError('segmenter_status.schema.json', value);
+    if (invalid) return { status: null, reason: `segmenter status does not match its schema: ${invalid}` };
+    return { status: value as SegmenterStatus, reason: null };
+  }
+
+  private view(status: SegmenterStatus | null, reason: string | null, now: number): StatusView {
+    if (!status) return { running: false, stale: false, reason, statusFile: this.path, ageMs: null, live: null, recording: null, status: null };
+    const updated = Date.parse(status.updatedAt);
+    const ageMs = Number.isFinite(updated) ? Math.max(0, now - updated) : null;
+    const stale = ageMs === null || ageMs > STALE_AFTER_MS;
+    const loc = stale ? null : partialLocation(status.event?.partialPath);
+    const live: LiveEvent | null =
+      loc && status.event
+        ? {
+            id: status.event.id,
+            ...loc,
+            url: `/recordings/${loc.day}/${encodeURIComponent(loc.file)}`,
+            liveUrl: `/live/${loc.day}/${encodeURIComponent(loc.stem)}.webm`,
+          }
+        : null;
+    return {
+      running: !stale,
+      stale,
+      reason: stale ? `segmenter not running: status last updated ${ageMs === null ? 'at an unknown time' : `${Math.round(ageMs / 1000)} s ago`}` : null,
+      statusFile: this.path,
+      ageMs,
+      live,
+      recording: live && status.event ? inProgressEntry(live, status) : null,
+      status,
+    };
+  }
+}
+
+function inProgressEntry(live: LiveEvent, status: SegmenterStatus): RecordingJson {
+  const ev = status.event!;
+  return {
+    id: `${live.day}/${live.stem}`,
+    day: live.day,
+    stem: live.stem,
+    file: live.file,
+    inProgress: true,
+    url: live.url,
+    liveUrl: live.liveUrl,
+    size: ev.eventSizeBytes,
+    startedAt: ev.startedAt,
+    updatedAt: status.updatedAt,
+    trigger: ev.trigger,
+    durationMs: ev.durationMs,
+    durationEstimated: false,
+    voiceRatio: null,
+    waveformUrl: null,
+    transcriptUrl: null,
+    excerpt: null,
+    keep: false,
+  };
+}
