@@ -22,9 +22,10 @@ mkdir -p "$out"
 
 serve=
 stopped=
-ready=/dev/null
+# fd 3: where rec-sidecars' recording.ready lines go (stdout only without a dashboard).
+exec 3>/dev/null
 if [ "${DEMO_SERVE:-1}" = 0 ]; then
-  ready=/dev/stdout
+  exec 3>&1
   echo "demo: replaying examples/demo/demo.opus (40 s) into $out" >&2
 else
   # A background job of a script ignores SIGINT: rec-serve is stopped by the trap.
@@ -42,7 +43,7 @@ if [ "$loop" = 1 ]; then
     node "$bin/rec-capture.js" --input - $pace
 else
   node "$bin/rec-capture.js" --input "$here/demo/demo.opus" $pace
-fi | node "$bin/rec-segment.js" --out "$out" | node "$bin/rec-sidecars.js" --out "$out" >"$ready"
+fi | node "$bin/rec-segment.js" --out "$out" | node "$bin/rec-sidecars.js" --out "$out" >&3
 [ -n "$stopped" ] && exit 130
 [ -z "$serve" ] && exit 0
 echo "demo: done; recordings in $out (dashboard still on http://127.0.0.1:$port/, Ctrl-C to stop)" >&2
