@@ -175,14 +175,22 @@ async function pipelineOnFifos(t: Teardown) {
   ]);
   const pcm = await heldFifo(t, join(dir, 'pcm.fifo'));
   const events = await heldFifo(t, join(dir, 'events.fifo'));
-  // A stand-in for systemd-notify that logs what it was asked to send.
-  const fakeBin = join(dir, 'fakebin');
-  await mkdir(fakeBin);
+  // A service manager's notify socket, played by systemd-socket-activate: each
+  // datagram that systemd-notify sends (the message, then its BARRIER=1) becomes a
+  // line with the time it arrived.
+  const notifySocket = join(dir, 'notify.sock');
   const notifyLog = join(dir, 'notify.log');
-  await writeFile(join(fakeBin, 'systemd-notify'), `#!/bin/sh\necho "$(date +%s.%N) $*" >> ${notifyLog}\n`);
-  await chmod(join(fakeBin, 'systemd-notify'), 0o755);
   await writeFile(notifyLog, '');
-
+  const receiver = spawn(
+    'systemd-socket-activate',
+    ['--datagram', '-l', notifySocket, '--', 'sh', '-c', `while dd bs=65536 count=1 status=none <&3; do echo " $(date +%s.%N)"; done >> ${notifyLog}`],
+    { stdio: 'ignore' },
+  );
+  t.teardown(() => void receiver.kill('SIGKILL'));
+  for (let i = 0; i < 50; i++) {
+    if (await stat(notifySocket).catch(() => null)) break;
+    await sleep(20);
+  }
   const out = join(dir, 'srv-rec');
   const spool = join(dir, 'run-rec/spool');
   const settings = await envFile();
@@ -216,7 +224,7 @@ async function pipelineOnFifos(t: Teardown) {
     procs.push(child);
     return running(child);
   };
-  const notifyEnv = { NOTIFY_SOCKET: join(dir, 'notify.sock'), WATCHDOG_USEC: '1000000', PATH: `${fakeBin}:${process.env.PATH}` };
+  const notifyEnv = { NOTIFY_SOCKET: notifySocket, WATCHDOG_USEC: '1000000' };
   const startSegment = () => start('rec-segment.service', 'rec-segment', [], { stdin: pcm, stdout: events }, notifyEnv);
 
   const sidecars = start('rec-sidecars.service', 'rec-sidecars', [], { stdin: events, stdout: 'pipe' });
@@ -275,16 +283,22 @@ t.test('the pipeline on FIFOs held open like ListenFIFO=: recordings come out, t
   }
   t.same(await p.spoolLeft(), [], 'no WAV, job or start record left in the spool');
 
-  // Readiness first, then watchdog pings while frames flowed, none once they stopped.
-  const log = (await readFile(p.notifyLog, 'utf8')).trim().split('\n');
-  t.match(log[0] ?? '', /READY=1$/, 'READY=1 first');
-  const pings = log.filter((l) => l.endsWith('WATCHDOG=1')).map((l) => Number(l.split(' ')[0]));
-  t.ok(pings.length >= 14 && pings.length <= 30, `${pings.length} pings over 14 s of audio at most every 0.5 s`);
-  for (let i = 1; i < pings.length; i++) t.ok(pings[i]! - pings[i - 1]! >= 0.45, 'no ping sooner than half the watchdog period');
-  const before = pings.length;
+  // Readiness first, then watchdog pings while frames flowed, none once they stopped:
+  // as received by a notify socket from the real systemd-notify.
+  const received = async () =>
+    (await readFile(p.notifyLog, 'utf8'))
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter(([msg]) => msg === 'READY=1' || msg === 'WATCHDOG=1');
+  const messages = await received();
+  t.equal(messages[0]?.[0], 'READY=1', 'READY=1 first');
+  const pings = messages.filter(([m]) => m === 'WATCHDOG=1').map(([, at]) => Number(at));
+  t.ok(pings.length >= 14 && pings.length <= 30, `${pings.length} pings over 14 s of audio, at most one per 0.5 s`);
+  // Arrival times carry systemd-notify's start-up jitter; the exact throttle is tested below.
+  const mean = (pings.at(-1)! - pings[0]!) / (pings.length - 1);
+  t.ok(mean >= 0.45, `pings every ${mean.toFixed(2)} s on average, not sooner than half the watchdog period`);
   await sleep(1500);
-  const after = (await readFile(p.notifyLog, 'utf8')).trim().split('\n').filter((l) => l.endsWith('WATCHDOG=1')).length;
-  t.equal(after, before, 'no watchdog ping while no audio arrives');
+  t.equal((await received()).length, messages.length, 'no watchdog ping while no audio arrives');
 
   p.segment.kill('SIGTERM');
   p.sidecars.kill('SIGTERM');
@@ -295,7 +309,7 @@ t.test('the pipeline on FIFOs held open like ListenFIFO=: recordings come out, t
 
 t.test('restarting rec-segment mid-run: capture survives, only the restart gap is lost', async (t) => {
   const p = await pipelineOnFifos(t);
-  t.equal(await p.waitFor(1, 8000), 1, 'the first burst is recorded');
+  t.equal(await p.waitFor(1, 15_000), 1, 'the first burst is recorded');
   const capturePid = p.capture.pid!;
   p.segment.kill('SIGTERM');
   const first = await p.segment;
