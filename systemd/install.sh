@@ -71,9 +71,11 @@ if [ ! -d "$out" ]; then
 fi
 
 # Settings: the example only when there is no file yet; a changed one is the user's.
+# 0640 root:rec: it may hold REC_TOKEN; systemd reads it as root, rec-status users via group rec.
 mkdir -p "$confdir"
 if [ ! -e "$confdir/rec-tools.env" ]; then
-  put "$here/rec-tools.env" "$confdir/rec-tools.env" 0644
+  put "$here/rec-tools.env" "$confdir/rec-tools.env" 0640
+  [ -n "$DESTDIR" ] || chgrp "$REC_USER" "$confdir/rec-tools.env"
 else
   cmp -s "$here/rec-tools.env" "$confdir/rec-tools.env" || say "kept your $confdir/rec-tools.env (the example is $here/rec-tools.env)"
 fi

@@ -380,6 +380,7 @@ t.test('install.sh and uninstall.sh in a temporary root', async (t) => {
   t.equal(await readFile(join(root, 'etc/rec-tools/rec-tools.env'), 'utf8'), await readFile(join(SYSTEMD, 'rec-tools.env'), 'utf8'));
   t.equal(await readFile(join(root, 'etc/tmpfiles.d/rec-tools.conf'), 'utf8'), await readFile(join(SYSTEMD, 'rec-tools.tmpfiles.conf'), 'utf8'));
   t.ok((await stat(join(root, 'srv/rec'))).isDirectory(), '/srv/rec created');
+  t.equal((await stat(join(root, 'etc/rec-tools/rec-tools.env'))).mode & 0o777, 0o640, 'settings not world-readable (REC_TOKEN)');
 
   const mtimes = async () => Promise.all(UNITS.map(async (u) => (await stat(join(unitdir, u))).mtimeMs));
   const m1 = await mtimes();
