@@ -96,6 +96,7 @@ t.test('the units hang together: sockets, fd names, limits, sandbox, one setting
     t.equal(get(u, 'Service', 'User'), 'rec');
     t.equal(get(u, 'Service', 'ProtectSystem'), 'strict');
     t.equal(get(u, 'Service', 'NoNewPrivileges'), 'yes');
+    t.equal(get(u, 'Service', 'CapabilityBoundingSet'), '', `${name}: no capabilities`);
     t.equal(get(u, 'Service', 'Restart'), 'on-failure');
     t.equal(get(u, 'Unit', 'PartOf'), 'rec-tools.target');
     t.equal(get(u, 'Install', 'WantedBy'), 'rec-tools.target');
