@@ -19,6 +19,7 @@ import { Recorder } from '../segment/recorder.js';
 import { StatusWriter } from '../segment/status-writer.js';
 import { finaliseOrphanPartials, recoverSpool } from '../segment/recovery.js';
 import { listenForControl } from '../segment/control.js';
+import { createNotifier } from '../lib/sd-notify.js';
 
 const NAME = 'rec-segment';
 const D = DEFAULT_DETECTOR;
@@ -143,6 +144,9 @@ runTool(NAME, async () => {
   status.start();
   const stopControl = args.control ? await listenForControl(resolve(args.control as string), (c) => recorder.command(c), log) : () => undefined;
   process.on('SIGUSR1', () => recorder.command('split'));
+  // Under systemd (Type=notify): ready now; the watchdog is pinged only while frames arrive.
+  const notifier = createNotifier({ log });
+  notifier.ready();
 
   const stop = new AbortController();
   let reason: 'eof' | 'shutdown' = 'eof';
@@ -158,6 +162,7 @@ runTool(NAME, async () => {
   const sink = new Writable({
     highWaterMark: fb * 50,
     write(chunk: Buffer, _enc, cb) {
+      notifier.watchdog();
       for (let off = 0; off < chunk.length; off += fb) recorder.pushFrame(chunk.subarray(off, off + fb));
       const wait = recorder.backpressure();
       if (wait) wait.then(() => cb(), cb);
