@@ -44,6 +44,12 @@ export function isPartialPath(path: string): boolean {
   return /\.partial\.[^./]+$/.test(path);
 }
 
+/**
+ * ffmpeg input options for a live pipe: no probing. Without them ffmpeg reads
+ * (and waits for) up to ~1 s of input before it writes anything.
+ */
+export const NO_PROBE_ARGS: readonly string[] = ['-probesize', '32', '-analyzeduration', '0'];
+
 /** ffmpeg arguments: s16le mono PCM on stdin → `output`, flushed page by page. */
 export function ffmpegEncodeArgs(rate: number, s: EncoderSettings, output: string): string[] {
   const muxer =
@@ -55,11 +61,7 @@ export function ffmpegEncodeArgs(rate: number, s: EncoderSettings, output: strin
     '-nostdin',
     '-loglevel',
     'error',
-    // Raw PCM needs no probing; without these ffmpeg waits ~1 s for more input.
-    '-probesize',
-    '32',
-    '-analyzeduration',
-    '0',
+    ...NO_PROBE_ARGS,
     '-f',
     's16le',
     '-ar',

@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { tailGrowingFile } from './tail-file.js';
+import { NO_PROBE_ARGS } from '../encode/settings.js';
 
 export interface LiveOptions {
   remux: RemuxPool;
@@ -20,11 +21,8 @@ export function remuxArgs(clusterMs: number): string[] {
     '-hide_banner',
     '-loglevel',
     'error',
-    // Do not wait to probe: the Opus headers are in the first two Ogg pages.
-    '-probesize',
-    '32',
-    '-analyzeduration',
-    '0',
+    // The Opus headers are in the first two Ogg pages: nothing to probe for.
+    ...NO_PROBE_ARGS,
     '-fflags',
     '+nobuffer',
     '-f',
