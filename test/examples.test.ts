@@ -79,3 +79,28 @@ t.test('custom-trigger: a loud low hum is ignored, a high whistle is recorded', 
   t.ok(Math.max(...w.data) > 10, 'then the whistle');
   t.ok(ready[0]!.stem.includes('_level_'), 'triggered by level');
 });
+
+t.test('live-to-dashboard: the event in progress is on the dashboard while it is recorded', async (t) => {
+  const dir = await tempDir(t);
+  const input = join(dir, 'talk.wav');
+  await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=f=300:d=5,adelay=1000,apad=pad_dur=2', '-ac', '1', input]);
+  const out = join(dir, 'rec');
+  const port = String(20000 + Math.floor(Math.random() * 20000));
+  const live = execa(ex('live-to-dashboard.sh'), [out], { env: { REC_INPUT: input, REC_PORT: port }, reject: false });
+  t.teardown(() => execa('pkill', ['-f', out], { reject: false }).then(() => undefined));
+  let inProgress: { inProgress?: boolean; liveUrl?: string } | undefined;
+  for (let i = 0; i < 80 && !inProgress; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(`http://127.0.0.1:${port}/api/recordings`).catch(() => null);
+    if (!res?.ok) continue;
+    const body = (await res.json()) as { items: Array<{ inProgress?: boolean; liveUrl?: string }> };
+    inProgress = body.items.find((x) => x.inProgress);
+  }
+  t.ok(inProgress, 'the dashboard lists the event while it is recorded');
+  t.match(inProgress?.liveUrl, /^\/live\/.*\.webm$/, 'with a live stream to play');
+  const r = await live;
+  t.equal(r.exitCode, 0, r.stderr);
+  const ready = lines(r.stdout) as unknown as Ready[];
+  t.equal(ready.length, 1, 'and it became a finished recording');
+  await t.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'the dashboard stopped with the pipeline');
+});
