@@ -125,11 +125,6 @@ export class Runner {
     return this.entries.size;
   }
 
-  /** Jobs waiting for a retry (a passing failure), as opposed to queued or running. */
-  get waiting(): number {
-    return [...this.entries.values()].filter((e) => e.retryAt > Date.now()).length;
-  }
-
   /** Resolves when nothing is queued or running (jobs waiting for a retry do not count when `ignoreRetries`). */
   idle(ignoreRetries: boolean): Promise<void> {
     return new Promise((resolve) => {
