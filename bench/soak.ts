@@ -46,9 +46,10 @@ export async function runSoakBench(opts: { hours: number; nodeOptions: string })
     let done = false;
     void run.finally(() => (done = true));
     while (!done) {
-      capPid ??= await pidOf(`rec-capture.js --input -`);
-      segPid ??= await pidOf(`rec-segment.js --out ${out}`);
-      sidePid ??= await pidOf(`rec-sidecars.js --out ${out}`);
+      // ^node: the node processes themselves, not the bash -c line that names them all.
+      capPid ??= await pidOf(`^node \\S*rec-capture\\.js --input -`);
+      segPid ??= await pidOf(`^node \\S*rec-segment\\.js --out ${out}`);
+      sidePid ??= await pidOf(`^node \\S*rec-sidecars\\.js --out ${out}`);
       samples.push({ t: (performance.now() - started) / 1000, capture: capPid ? await rssKb(capPid) : null, segment: segPid ? await rssKb(segPid) : null, sidecars: sidePid ? await rssKb(sidePid) : null });
       await new Promise((r) => setTimeout(r, 1000));
     }

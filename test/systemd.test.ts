@@ -210,7 +210,8 @@ async function pipelineOnFifos(t: Teardown) {
     LOG_LEVEL: 'warn',
   };
   const units = new Map(await Promise.all(SERVICES.map(async (u) => [u, await readUnit(u)] as const)));
-  const nodeOptions = (u: string) => get(units.get(u)!, 'Service', 'Environment')!.replace(/^NODE_OPTIONS=/, '');
+  // Environment="NODE_OPTIONS=a b": systemd's quoting, undone.
+  const nodeOptions = (u: string) => get(units.get(u)!, 'Service', 'Environment')!.replace(/^"?NODE_OPTIONS=/, '').replace(/"$/, '');
   const extraArgs = (u: string) => get(units.get(u)!, 'Service', 'ExecStart')!.split(' ').slice(1);
   const procs: ChildProcess[] = [];
   t.teardown(() => {
