@@ -116,7 +116,8 @@ export class Runner {
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cannot watch the spool; rescanning on a timer only');
     }
-    setInterval(() => void this.scanSpool(), rescanMs).unref();
+    // Not unref'd: with --follow this timer (and the watcher) keeps the process alive.
+    setInterval(() => void this.scanSpool(), rescanMs);
     this.statusTimer = setInterval(() => void this.writeStatus(), 30_000);
     this.statusTimer.unref();
   }
