@@ -1,12 +1,12 @@
 // Unit tests of the shared plumbing: PCM framing, WAV writing/repair, NDJSON,
 // environment flags.
 import t from 'tap';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { readFile, writeFile, truncate, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PcmFramer } from '../src/lib/pcm-framer.js';
 import { WavWriter, readWavInfo, repairWav, wavHeader, WAV_HEADER_BYTES } from '../src/lib/wav.js';
-import { readNdjson } from '../src/lib/ndjson.js';
+import { boundedLineWriter, readNdjson } from '../src/lib/ndjson.js';
 import { envArgs } from '../src/lib/cli.js';
 import { partialPathFor, isPartialPath } from '../src/encode/settings.js';
 import { atomicWriteJson } from '../src/lib/atomic-write.js';
@@ -129,4 +129,35 @@ t.test('atomicWriteJson replaces a file whole', async (t) => {
   await atomicWriteJson(path, { a: 1 });
   await atomicWriteJson(path, { a: 2, b: 'x' });
   t.same(JSON.parse(await readFile(path, 'utf8')), { a: 2, b: 'x' });
+});
+
+t.test('boundedLineWriter drops lines while nobody reads, and resumes after a drain', async (t) => {
+  let release: (() => void) | undefined;
+  const written: string[] = [];
+  // A reader that takes one chunk, then stalls until released.
+  const out = new Writable({
+    highWaterMark: 16,
+    write(chunk: Buffer, _e, cb) {
+      written.push(chunk.toString());
+      release = cb;
+    },
+  });
+  const drops: number[] = [];
+  const write = boundedLineWriter(out, 200, (n) => drops.push(n));
+  let accepted = 0;
+  for (let i = 0; i < 50; i++) if (write({ i, pad: 'x'.repeat(20) })) accepted++;
+  t.ok(out.writableLength <= 200 + 40, `queue bounded (${out.writableLength} bytes)`);
+  t.ok(accepted < 50 && accepted > 3, `${accepted} lines taken, the rest dropped`);
+  t.same(drops, [1], 'the drop episode is reported once');
+  // The reader catches up: lines flow again and a new episode would be reported anew.
+  while (release) {
+    const r = release;
+    release = undefined;
+    r();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  t.equal(out.writableLength, 0);
+  t.equal(write({ i: 'after' }), true, 'writing resumes');
+  t.equal(written.length, accepted + 1, 'every accepted line (and the new one) reached the reader, in whole lines');
+  t.ok(written.every((l) => l.endsWith('\n')));
 });

@@ -19,6 +19,7 @@ import { Recorder } from '../segment/recorder.js';
 import { StatusWriter } from '../segment/status-writer.js';
 import { finaliseOrphanPartials, recoverSpool } from '../segment/recovery.js';
 import { listenForControl } from '../segment/control.js';
+import { boundedLineWriter } from '../lib/ndjson.js';
 import { createNotifier } from '../lib/sd-notify.js';
 
 const NAME = 'rec-segment';
@@ -106,8 +107,13 @@ runTool(NAME, async () => {
     if (!isClosedPipe(err)) log.error({ err: err.message }, 'cannot write event lines to stdout; recording goes on');
     else log.warn('stdout closed; event lines are no longer printed, jobs are still written to the spool');
   });
+  // A reader that stops reading (rec-sidecars down behind a FIFO systemd holds
+  // open) must not make the lines pile up in memory: the spool has every job.
+  const writeLine = boundedLineWriter(process.stdout, 256 * 1024, (dropped) =>
+    log.warn({ dropped }, 'stdout is not being read: event lines are dropped until it is (jobs are still written to the spool)'),
+  );
   const emit = (line: EventLine) => {
-    if (stdoutOpen) process.stdout.write(JSON.stringify(line) + '\n');
+    if (stdoutOpen) writeLine(line);
   };
 
   const encoderSettings = { container: args.container as Container, bitrate: args.bitrate as number, complexity: args.complexity as number };

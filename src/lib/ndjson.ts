@@ -71,3 +71,25 @@ function parseLine(line: number, text: string): NdjsonItem | undefined {
 export function writeNdjson(out: Writable, value: object): boolean {
   return out.write(JSON.stringify(value) + '\n');
 }
+
+/**
+ * A line writer that never queues more than `maxQueuedBytes` in memory: a reader
+ * that stops reading (a pipe held open by systemd, a paused consumer) makes it
+ * drop lines instead of growing without bound. `onDrop` hears of the first drop
+ * of each episode (the count so far); writing resumes once the queue drains.
+ */
+export function boundedLineWriter(out: Writable, maxQueuedBytes: number, onDrop: (dropped: number) => void): (value: object) => boolean {
+  let dropped = 0;
+  let dropping = false;
+  return (value) => {
+    if (out.writableLength >= maxQueuedBytes) {
+      dropped++;
+      if (!dropping) onDrop(dropped);
+      dropping = true;
+      return false;
+    }
+    dropping = false;
+    out.write(JSON.stringify(value) + '\n');
+    return true;
+  };
+}
