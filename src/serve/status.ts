@@ -3,13 +3,12 @@
 // missing, corrupt or invalid file is an answer ("not running"), never an error.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { schemaError, type SegmenterStatus } from '../lib/contracts.js';
+import type { SegmenterStatus } from '../lib/contracts.js';
+import { STALE_AFTER_MS, statusProblem } from '../status/read-status.js';
 import { DAY_DIR } from '../lib/recordings.js';
 import { parseName } from './names.js';
 import type { RecordingJson } from './recording-json.js';
 
-/** rec-segment writes at least every 5 s; three missed heartbeats mean it is not running. */
-export const STALE_AFTER_MS = 15_000;
 /** Status files are a few KB; anything much bigger is not one. */
 const MAX_STATUS_BYTES = 256 * 1024;
 
@@ -91,8 +90,8 @@ export class StatusReader {
       const e = err as NodeJS.ErrnoException;
       return { status: null, reason: e.code ? `segmenter status unreadable (${e.code})` : 'segmenter status is not valid JSON' };
     }
-    const invalid = schemaError('segmenter_status.schema.json', value);
-    if (invalid) return { status: null, reason: `segmenter status does not match its schema: ${invalid}` };
+    const problem = statusProblem(value);
+    if (problem) return { status: null, reason: `segmenter status ${problem}` };
     return { status: value as SegmenterStatus, reason: null };
   }
 

@@ -25,14 +25,23 @@ export async function readStatus(path: string, now = Date.now(), staleAfterMs = 
   } catch (err) {
     return { ok: false, reason: 'corrupt', message: `${path}: not JSON (${(err as Error).message})` };
   }
-  const invalid = schemaError('segmenter_status.schema.json', value);
-  if (invalid) return { ok: false, reason: 'corrupt', message: `${path}: does not match the status schema: ${invalid}` };
+  const problem = statusProblem(value);
+  if (problem) return { ok: false, reason: 'corrupt', message: `${path}: ${problem}` };
   const status = value as SegmenterStatus;
-  const updated = Date.parse(status.updatedAt);
-  if (Number.isNaN(updated)) return { ok: false, reason: 'corrupt', message: `${path}: updatedAt is not a date (${JSON.stringify(status.updatedAt)})` };
-  // The last event is a whole event.finished object, checked by its own schema.
-  const lastInvalid = status.lastEvent ? schemaError('event.schema.json', status.lastEvent) : null;
-  if (lastInvalid) return { ok: false, reason: 'corrupt', message: `${path}: lastEvent is not an event.finished object: ${lastInvalid}` };
-  const ageMs = Math.max(0, now - updated);
+  const ageMs = Math.max(0, now - Date.parse(status.updatedAt));
   return { ok: true, status, ageMs, stale: ageMs > staleAfterMs };
+}
+
+/**
+ * Why a parsed value is not a usable status, or null: the schema, plus what it
+ * cannot check (date formats are not validated; the last event has its own schema).
+ */
+export function statusProblem(value: unknown): string | null {
+  const invalid = schemaError('segmenter_status.schema.json', value);
+  if (invalid) return `does not match the status schema: ${invalid}`;
+  const status = value as SegmenterStatus;
+  if (Number.isNaN(Date.parse(status.updatedAt))) return `updatedAt is not a date (${JSON.stringify(status.updatedAt)})`;
+  const lastInvalid = status.lastEvent ? schemaError('event.schema.json', status.lastEvent) : null;
+  if (lastInvalid) return `lastEvent is not an event.finished object: ${lastInvalid}`;
+  return null;
 }
