@@ -6,8 +6,33 @@ import { join } from 'node:path';
 import { isPartialPath } from '../encode/settings.js';
 
 export const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
-/** A finished recording's audio file (never a partial: `x.partial.opus` is excluded by the caller). */
-const AUDIO_FILE = /^(.+)\.(opus|webm)$/;
+/** What a file in a day folder is, from its name: <stem>.opus|.webm (final),
+ * <stem>.partial.opus|.webm (growing, read-only), sidecars and markers. */
+export type FileKind = 'audio' | 'partial' | 'waveform' | 'transcript' | 'keep' | 'other';
+
+export interface ParsedName {
+  stem: string;
+  kind: FileKind;
+}
+
+const SUFFIXES: Array<[string, FileKind]> = [
+  ['.partial.opus', 'partial'],
+  ['.partial.webm', 'partial'],
+  ['.opus', 'audio'],
+  ['.webm', 'audio'],
+  ['.waveform.json', 'waveform'],
+  ['.transcript.json', 'transcript'],
+  ['.keep', 'keep'],
+];
+
+export function parseName(name: string): ParsedName {
+  for (const [suffix, kind] of SUFFIXES) {
+    if (name.endsWith(suffix) && name.length > suffix.length) return { stem: name.slice(0, -suffix.length), kind };
+  }
+  const dot = name.indexOf('.');
+  return { stem: dot > 0 ? name.slice(0, dot) : name, kind: 'other' };
+}
+
 
 export interface RecordingRef {
   day: string;
@@ -30,8 +55,8 @@ export async function recordingsOfDay(root: string, day: string): Promise<Record
   const names = await readdir(join(root, day)).catch(() => [] as string[]);
   const refs: RecordingRef[] = [];
   for (const file of names.sort()) {
-    const m = AUDIO_FILE.exec(file);
-    if (m && !isPartialPath(file)) refs.push({ day, stem: m[1]!, file });
+    const { stem, kind } = parseName(file);
+    if (kind === 'audio') refs.push({ day, stem, file });
   }
   return refs;
 }
