@@ -14,6 +14,7 @@ import { PcmFramer } from '../lib/pcm-framer.js';
 import { encodeWav } from '../encode/encode-input.js';
 import { finalPathFor, isPartialPath, type EncoderSettings } from '../encode/settings.js';
 import { decodedDuration, remuxInto } from '../encode/verify.js';
+import { dayFolders } from '../lib/recordings.js';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -117,8 +118,6 @@ export async function recoverSpool(
   return recovered;
 }
 
-const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
-
 export interface OrphanOutcome {
   partial: string;
   /** The finished recording, or the `.broken` file the partial was moved to. */
@@ -143,8 +142,7 @@ export async function finaliseOrphanPartials(out: string, spool: string, ffmpeg:
     if (typeof job?.opus === 'string') claimed.add(job.opus);
   }
   const outcomes: OrphanOutcome[] = [];
-  const days = (await readdir(out).catch(() => [] as string[])).filter((d) => DAY_DIR.test(d)).sort();
-  for (const day of days) {
+  for (const day of await dayFolders(out)) {
     for (const name of (await readdir(join(out, day)).catch(() => [] as string[])).sort()) {
       const partial = join(out, day, name);
       if (!isPartialPath(name) || name.endsWith('.tmp')) continue;
