@@ -1,0 +1,40 @@
+// The fault matrix (issue #9): each scenario injects one fault into a running
+// pipeline, lets it recover by itself, and reports what it cost. `npm run faults`
+// runs every scenario (long form) and rewrites FAULTS.md; test/fault-matrix.test.ts
+// runs the short form in CI and asserts the invariants.
+
+/** What one trial of one fault cost. */
+export interface TrialResult {
+  /** Audio that was captured (or announced as an event) but is not in a good .opus at the end, ms. Must be 0. */
+  audioLostMs: number;
+  /** Files left behind that should not be: .partial.*, spool WAVs/jobs, temp files (relative paths). Must be empty. */
+  leaked: string[];
+  /** From the moment the fault was injected (or removed, for lasting faults) until the pipeline was healthy again, ms; null when it did not recover. */
+  recoveryMs: number | null;
+  /** Where the failure showed: a log line or status field that names it; null when it was invisible. */
+  visible: string | null;
+  /** Anything worth a line in the table (e.g. "3 of 4 kills landed mid-event"). */
+  note?: string;
+}
+
+export interface TrialContext {
+  /** Seed for this trial (fixed per scenario and trial number: runs are repeatable). */
+  seed: number;
+  trial: number;
+  /** A fresh temporary directory, removed after the trial. */
+  dir: string;
+  /** 'short' in CI (npm test), 'long' for `npm run faults`. */
+  form: 'short' | 'long';
+}
+
+export interface Scenario {
+  /** Stable id, e.g. 'kill-segment'. */
+  id: string;
+  /** One line for the results table, e.g. 'kill -9 rec-segment at a random moment'. */
+  fault: string;
+  /** Trials in the short (CI) and long form. */
+  trials: { short: number; long: number };
+  /** Why it cannot run here (e.g. no permission to mount a tmpfs), or null. Checked before the trials. */
+  unavailable?: () => Promise<string | null>;
+  run(ctx: TrialContext): Promise<TrialResult>;
+}
