@@ -17,7 +17,7 @@ import { DEFAULT_DETECTOR, type Trigger } from '../segment/detector.js';
 import { createVad } from '../segment/vad.js';
 import { Recorder } from '../segment/recorder.js';
 import { StatusWriter } from '../segment/status-writer.js';
-import { finaliseOrphanPartials, recoverSpool } from '../segment/recovery.js';
+import { carriedFloor, finaliseOrphanPartials, recoverSpool, scanLeftovers } from '../segment/recovery.js';
 import { listenForControl } from '../segment/control.js';
 import { boundedLineWriter } from '../lib/ndjson.js';
 import { createNotifier } from '../lib/sd-notify.js';
@@ -96,7 +96,16 @@ runTool(NAME, async () => {
     throw new CliError(EX.USAGE, '--max-length must be longer than --pre-roll (plus the 0.1 s start window) (see --help)');
   }
   const streamEncode = args['stream-encode'] as boolean;
-  const ffmpeg = streamEncode ? await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg') : '';
+  // Without ffmpeg, events are still recorded (as WAVs, encoded by rec-sidecars
+  // later): every stream start fails and is counted, and the suspension policy
+  // keeps retrying, so ffmpeg that comes back is used again without a restart.
+  const ffmpegWanted = (args.ffmpeg as string | undefined)?.trim() || 'ffmpeg';
+  const ffmpeg = streamEncode
+    ? await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg').catch((err: CliError) => {
+        log.error({ err: err.message }, 'ffmpeg is missing: recording goes on, events are encoded afterwards');
+        return ffmpegWanted;
+      })
+    : '';
   const trigger = args.trigger as Trigger;
   const vad = trigger === 'level' ? null : await createVad({ rate, aggressiveness: args['vad-aggressiveness'] as 0 | 1 | 2 | 3 });
 
@@ -117,9 +126,16 @@ runTool(NAME, async () => {
   };
 
   const encoderSettings = { container: args.container as Container, bitrate: args.bitrate as number, complexity: args.complexity as number };
-  await recoverSpool(spool, out, emit, log, streamEncode ? { ffmpeg, settings: encoderSettings } : null);
-  // Partials only come from streaming; with it off, they wait for the next streaming start.
-  if (streamEncode) await finaliseOrphanPartials(out, spool, ffmpeg, log);
+  // What a crash left is listed now and recovered beside the new run, which
+  // reads its input at once: a re-encode must not keep the microphone waiting.
+  const leftovers = await scanLeftovers(spool, out);
+  const recovery = (async () => {
+    await recoverSpool(spool, out, emit, log, streamEncode ? { ffmpeg, settings: encoderSettings } : null, leftovers.markers);
+    // Partials only come from streaming; with it off, they wait for the next streaming start.
+    if (streamEncode) await finaliseOrphanPartials(out, spool, ffmpeg, log, leftovers.partials);
+  })().catch((err: Error) => log.error({ err: err.message }, 'recovering what the last run left failed; its files stay in the spool'));
+  const floor = await carriedFloor(statusFile, rate);
+  if (floor !== null) log.info({ noiseFloorDbfs: floor }, 'noise floor carried over from the last run');
   const recorder = newRecorder({
     out,
     spool,
@@ -136,6 +152,7 @@ runTool(NAME, async () => {
       maxLengthMs: (args['max-length'] as number) * 1000,
       marginDb: args.margin as number,
       minThresholdDbfs: args['min-threshold'] as number,
+      initialFloorDbfs: floor,
     },
     stream: streamEncode
       ? {
@@ -182,6 +199,7 @@ runTool(NAME, async () => {
   }
   if (tail) log.warn({ partialBytes: tail }, 'input ended mid-frame; the last frame was padded with silence');
   await recorder.drain(reason);
+  await recovery;
   stopControl();
   await status.stop();
   vad?.close();

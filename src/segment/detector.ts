@@ -30,6 +30,11 @@ export interface DetectorConfig {
   minThresholdDbfs: number;
   /** At stream start, how much audio the noise floor learns from before the level may trigger. */
   warmupMs: number;
+  /**
+   * A noise floor already known (dBFS), e.g. the last run's from its status file:
+   * no warm-up, and the floor rises from there at its normal rate.
+   */
+  initialFloorDbfs?: number | null;
   /** An event starts when this many frames … */
   startActiveFrames: number;
   /** … of the last this many (at most 31) are active: one click is not an event. */
@@ -168,7 +173,8 @@ export class Detector {
     this.config = c;
     this.preRollFrames = frames(c.preRollMs);
     this.ringFrames = this.preRollFrames + c.startWindowFrames - 1;
-    this.warmupFrames = Math.round((c.warmupMs ?? 0) / c.frameMs);
+    const seeded = typeof c.initialFloorDbfs === 'number' && Number.isFinite(c.initialFloorDbfs);
+    this.warmupFrames = seeded ? 0 : Math.round((c.warmupMs ?? 0) / c.frameMs);
     this.hangFrames = Math.max(1, frames(c.hangMs));
     this.maxFrames = frames(c.maxLengthMs);
     if (this.maxFrames <= this.ringFrames) throw new RangeError('maxLengthMs must be longer than the pre-roll and start window');
@@ -176,6 +182,7 @@ export class Detector {
     const { eventRiseDbPerSec, ...floorOpts } = c.noiseFloor;
     this.eventRise = eventRiseDbPerSec;
     this.floor = new NoiseFloor({ ...floorOpts, frameMs: c.frameMs });
+    if (seeded) this.floor.seed(c.initialFloorDbfs!);
     this._state = { inEvent: false, thresholdDbfs: 0, noiseFloorDbfs: 0, active: false, voice: false, eventFrames: 0, activeSpanFrames: 0 };
     this.updateState();
   }

@@ -32,6 +32,7 @@ export class NoiseFloor {
   private pBin = 0;
   private below = 0;
   private current = NaN;
+  private seeded = false;
 
   constructor(opts: NoiseFloorOptions = {}) {
     const o = { ...DEFAULT_NOISE_FLOOR, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
@@ -80,10 +81,20 @@ export class NoiseFloor {
     this.seek();
 
     const target = this.percentileDbfs;
-    const rise = maxRiseDbPerSec ?? (this.warm ? this.riseDbPerSec : Infinity);
+    const rise = maxRiseDbPerSec ?? (this.warm || this.seeded ? this.riseDbPerSec : Infinity);
     if (Number.isNaN(this.current) || target <= this.current) this.current = target;
     else this.current = Math.min(target, this.current + rise * this.secondsPerFrame);
     return this.current;
+  }
+
+  /**
+   * Start from a floor already known (the last run's, after a restart): it then
+   * rises at the configured rate from the first frame, so a sound that is going
+   * on when the process starts cannot become the floor and go unrecorded.
+   */
+  seed(dbfs: number): void {
+    this.current = dbfs;
+    this.seeded = true;
   }
 
   /** Forget everything (e.g. the input source changed). */
@@ -91,6 +102,7 @@ export class NoiseFloor {
     this.counts.fill(0);
     this.head = this.n = this.pBin = this.below = 0;
     this.current = NaN;
+    this.seeded = false;
   }
 
   // Move the pointer to the smallest bin whose cumulative count reaches the rank

@@ -9,7 +9,8 @@ import { repairWav } from '../lib/wav.js';
 import { atomicWriteJson } from '../lib/atomic-write.js';
 import { FRAME_MS, frameBytes } from '../lib/pcm.js';
 import type { EventFinished, EventStarted } from '../lib/contracts.js';
-import { frameLevels } from './levels.js';
+import { SILENCE_DBFS, frameLevels } from './levels.js';
+import { readStatus } from '../status/read-status.js';
 import { PcmFramer } from '../lib/pcm-framer.js';
 import { encodeWav } from '../encode/encode-input.js';
 import { finalPathFor, isPartialPath, type EncoderSettings } from '../encode/settings.js';
@@ -43,11 +44,35 @@ export interface RecoveryEncoder {
   settings?: Partial<EncoderSettings>;
 }
 
+/** What a previous run left: start records of cut-off events, and partials. */
+export interface Leftovers {
+  markers: string[];
+  partials: string[];
+}
+
 /**
- * Recover every unfinished event in the spool; returns the finished lines (also
- * emitted). An event that was being stream-encoded left a stale `.partial.opus`:
- * with `encoder` it is re-encoded from the WAV right away (replacing the partial,
- * `encode.mode` "offline"), so no partial is left looking like a live recording.
+ * List the leftovers before recording starts, so recovery can run beside the new
+ * run without ever taking the new run's own start records or partials for a
+ * crash's.
+ */
+export async function scanLeftovers(spool: string, out: string): Promise<Leftovers> {
+  const markers = (await readdir(spool).catch(() => [] as string[])).filter((n) => n.endsWith('.started.json')).sort();
+  const partials: string[] = [];
+  for (const day of await dayFolders(out)) {
+    for (const name of (await readdir(join(out, day)).catch(() => [] as string[])).sort()) {
+      if (isPartialPath(name) && !name.endsWith('.tmp')) partials.push(join(out, day, name));
+    }
+  }
+  return { markers, partials };
+}
+
+/**
+ * Recover every unfinished event in the spool (or those of `markers`); returns
+ * the finished lines (also emitted). An event that was being stream-encoded left
+ * a stale `.partial.opus`: with `encoder` it is re-encoded from the WAV right away
+ * (replacing the partial, `encode.mode` "offline"), so no partial is left looking
+ * like a live recording. One that was cut off after its rename keeps its file;
+ * rec-sidecars checks it against the WAV.
  */
 export async function recoverSpool(
   spool: string,
@@ -55,10 +80,11 @@ export async function recoverSpool(
   emit: (line: EventFinished) => void,
   log: Logger,
   encoder: RecoveryEncoder | null = null,
+  markers?: string[],
 ): Promise<EventFinished[]> {
   let names: string[];
   try {
-    names = await readdir(spool);
+    names = markers ?? (await readdir(spool));
   } catch {
     return [];
   }
@@ -86,7 +112,9 @@ export async function recoverSpool(
       const levels = await wavLevels(started.wav, info.dataOffset, info.dataBytes, info.rate);
       const opus = started.partial ? finalPathFor(started.partial) : join(out, started.day, `${started.stem}.opus`);
       let encode: EventFinished['encode'] = { mode: 'offline-needed', bytes: 0, droppedFrames: 0, error: 'recovered after a crash' };
-      if (started.partial && encoder && info.dataBytes > 0) {
+      const renamed = await stat(opus).catch(() => null);
+      if (renamed) encode = { ...encode, error: 'recovered after a crash; the streamed file is checked by rec-sidecars' };
+      else if (started.partial && encoder && info.dataBytes > 0) {
         const r = await encodeWav(started.wav, { path: opus, ffmpeg: encoder.ffmpeg, ...encoder.settings, log });
         if (r.ok) encode = { mode: 'offline', bytes: r.bytes, droppedFrames: 0, error: null };
         else log.warn({ id, error: r.error }, 'could not re-encode a recovered event; rec-sidecars will');
@@ -133,7 +161,7 @@ export interface OrphanOutcome {
  * else is moved aside as `<final>.broken`. None is deleted unseen, none left behind.
  * Run at start-up only: rec-segment is the one writer of partials.
  */
-export async function finaliseOrphanPartials(out: string, spool: string, ffmpeg: string, log: Logger): Promise<OrphanOutcome[]> {
+export async function finaliseOrphanPartials(out: string, spool: string, ffmpeg: string, log: Logger, partials?: string[]): Promise<OrphanOutcome[]> {
   // Partials whose final file a pending job will (re-)encode from its WAV.
   const claimed = new Set<string>();
   for (const name of await readdir(spool).catch(() => [] as string[])) {
@@ -142,14 +170,10 @@ export async function finaliseOrphanPartials(out: string, spool: string, ffmpeg:
     if (typeof job?.opus === 'string') claimed.add(job.opus);
   }
   const outcomes: OrphanOutcome[] = [];
-  for (const day of await dayFolders(out)) {
-    for (const name of (await readdir(join(out, day)).catch(() => [] as string[])).sort()) {
-      const partial = join(out, day, name);
-      if (!isPartialPath(name) || name.endsWith('.tmp')) continue;
-      const final = finalPathFor(partial);
-      if (claimed.has(final)) continue;
-      outcomes.push(await finaliseOne(partial, final, ffmpeg, log));
-    }
+  for (const partial of partials ?? (await scanLeftovers(spool, out)).partials) {
+    const final = finalPathFor(partial);
+    if (claimed.has(final) || !(await stat(partial).catch(() => null))) continue;
+    outcomes.push(await finaliseOne(partial, final, ffmpeg, log));
   }
   return outcomes;
 }
@@ -174,4 +198,20 @@ async function finaliseOne(partial: string, final: string, ffmpeg: string, log: 
   await rm(partial, { force: true });
   log.error({ partial, path: broken, error }, 'a partial left by a crash does not decode; moved aside');
   return { partial, path: broken, finalised: false, durationMs: check.durationMs, error };
+}
+
+/** A floor older than this says little about the room now. */
+export const FLOOR_CARRY_MAX_AGE_MS = 10 * 60_000;
+
+/**
+ * The noise floor the last run left in its status file, when it is recent and
+ * at the same rate: a restarted rec-segment starts from it, so a sound going on
+ * at the restart (after a crash mid-event) is still recorded instead of being
+ * learned as the room's floor. Null when there is none to trust.
+ */
+export async function carriedFloor(statusFile: string, rate: number, now = Date.now()): Promise<number | null> {
+  const read = await readStatus(statusFile, now, FLOOR_CARRY_MAX_AGE_MS);
+  if (!read.ok || read.stale || read.status.input.rate !== rate) return null;
+  const floor = read.status.level.noiseFloorDbfs;
+  return Number.isFinite(floor) && floor > SILENCE_DBFS ? floor : null;
 }

@@ -15,6 +15,8 @@ export interface TrialResult {
   visible: string | null;
   /** Anything worth a line in the table (e.g. "3 of 4 kills landed mid-event"). */
   note?: string;
+  /** Raw figures for debugging a failed trial (printed, not tabulated). */
+  detail?: unknown;
 }
 
 export interface TrialContext {
