@@ -236,6 +236,8 @@ t.test('path traversal and odd paths are refused', async (t) => {
   await writeFile(join(outside, 'secret.opus'), 'secret');
   await symlink(join(outside, 'secret.opus'), join(root, DAY2, '10-00-00_vad_link.opus'));
   await symlink(outside, join(root, '2026-01-01'));
+  await writeFile(join(outside, 'secret.transcript.json'), JSON.stringify({ text: 'the outside words' }));
+  await symlink(join(outside, 'secret.transcript.json'), join(root, DAY2, '09-00-00_vad_0001.transcript.json'));
   const s = await startServe(t, ['--out', root]);
   const cases: Array<[string, number]> = [
     [`/recordings/${DAY2}/../../etc/passwd`, 400],
@@ -256,8 +258,18 @@ t.test('path traversal and odd paths are refused', async (t) => {
     [`/api/recordings/${DAY2}/%2e%2e`, 400],
   ];
   for (const [path, want] of cases) t.equal(await rawGet(s.url, path), want, `${want} for ${path}`);
-  // The linked file in the list is harmless (listing it is fine), but its bytes are never served.
   t.equal(await rawGet(s.url, `/recordings/${DAY2}/09-00-00_vad_0001.opus`), 200, 'a normal file still works');
+  // Links out of the root are not indexed either: neither listed nor read for excerpts and search.
+  const list = await getJson<Page>(`${s.url}/api/recordings?limit=200`);
+  t.same(
+    list.body.items.map((i) => i.id),
+    [`${DAY2}/09-00-00_vad_0001`],
+    'the linked recording and the linked day folder are not listed',
+  );
+  t.equal(list.body.items[0]!.excerpt, null, 'a transcript linked from outside is not read');
+  t.notMatch(JSON.stringify(list.body), /outside words/);
+  t.equal((await getJson<Page>(`${s.url}/api/recordings?q=outside`)).body.items.length, 0, 'nor searched');
+  t.equal(await rawGet(s.url, '/api/recordings/2026-01-01/secret.opus'), 404, 'nor described');
 });
 
 t.test('delete to trash, 409 for a partial, restore, empty; keep marker', async (t) => {

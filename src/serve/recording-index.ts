@@ -3,12 +3,13 @@
 // only that day). Requests never scan the card; 10 000 recordings cost a few MB.
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DAY_DIR } from '../lib/recordings.js';
 import { parseName, triggerOf, type FileKind } from './names.js';
 import { durationFromSize, readTranscriptText, readWaveformMeta } from './sidecars.js';
+import { isInside } from './paths.js';
 
 export interface Recording {
   day: string;
@@ -72,6 +73,7 @@ export class RecordingIndex extends EventEmitter {
   private closed = false;
 
   constructor(
+    /** Already resolved (realpath): what is indexed must resolve to a path below it. */
     private readonly root: string,
     private readonly log: Logger,
   ) {
@@ -175,7 +177,15 @@ export class RecordingIndex extends EventEmitter {
     const dir = join(this.root, day);
     let names: string[];
     try {
-      names = await readdir(dir);
+      // Symlinks that lead out of the root (a day folder, an audio file, a transcript) are
+      // not indexed, as paths.ts would not serve them: an outside transcript would
+      // otherwise show in excerpts and search.
+      names = [];
+      if (await this.insideRoot(dir)) {
+        for (const d of await readdir(dir, { withFileTypes: true })) {
+          if (!d.isSymbolicLink() || (await this.insideRoot(join(dir, d.name)))) names.push(d.name);
+        }
+      }
     } catch {
       names = [];
     }
@@ -221,6 +231,12 @@ export class RecordingIndex extends EventEmitter {
       this.remove(r);
       if (notify) this.emit('change', { kind: 'removed', day, stem: r.stem } satisfies IndexChange);
     }
+  }
+
+  /** Whether `path`, its symlinks resolved, exists inside the root. */
+  private async insideRoot(path: string): Promise<boolean> {
+    const real = await realpath(path).catch(() => null);
+    return real !== null && isInside(this.root, real);
   }
 
   private async load(day: string, stem: string, files: StemFiles): Promise<Recording | null> {
