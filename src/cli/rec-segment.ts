@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
 import { CliError, EX } from '../lib/exit-codes.js';
-import { findProgram } from '../lib/programs.js';
+import { findProgramOrWait } from '../lib/programs.js';
 import { isClosedPipe } from '../lib/epipe.js';
 import { PcmFramer } from '../lib/pcm-framer.js';
 import { RATES, frameBytes } from '../lib/pcm.js';
@@ -39,7 +39,7 @@ const cli: ToolCli = {
   ],
   epilog:
     'SIGUSR1 splits the current event. SIGTERM, SIGINT and end of input finish the open event and exit 0.\n' +
-    'Exit status: 0 done, 64 usage, 69 ffmpeg missing (with streaming encode), 73 cannot create the spool or output.',
+    'Exit status: 0 done, 64 usage, 73 cannot create the spool or output. A missing ffmpeg does not stop recording: events are kept as WAVs.',
   options: {
     out: { describe: 'Recordings root (<out>/<day>/<stem>.opus)', type: 'string', default: './recordings', requiresArg: true },
     spool: { describe: 'Spool directory for event WAVs and jobs (default <out>/.spool; tmpfs on a Pi)', type: 'string', requiresArg: true },
@@ -99,13 +99,7 @@ runTool(NAME, async () => {
   // Without ffmpeg, events are still recorded (as WAVs, encoded by rec-sidecars
   // later): every stream start fails and is counted, and the suspension policy
   // keeps retrying, so ffmpeg that comes back is used again without a restart.
-  const ffmpegWanted = (args.ffmpeg as string | undefined)?.trim() || 'ffmpeg';
-  const ffmpeg = streamEncode
-    ? await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg').catch((err: CliError) => {
-        log.error({ err: err.message }, 'ffmpeg is missing: recording goes on, events are encoded afterwards');
-        return ffmpegWanted;
-      })
-    : '';
+  const ffmpeg = streamEncode ? await findProgramOrWait('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg', log, 'recording goes on, events are encoded afterwards') : '';
   const trigger = args.trigger as Trigger;
   const vad = trigger === 'level' ? null : await createVad({ rate, aggressiveness: args['vad-aggressiveness'] as 0 | 1 | 2 | 3 });
 

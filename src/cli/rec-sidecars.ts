@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
 import { CliError, EX } from '../lib/exit-codes.js';
-import { findProgram } from '../lib/programs.js';
+import { findProgram, findProgramOrWait } from '../lib/programs.js';
 import { readNdjson } from '../lib/ndjson.js';
 import { schemaError, type EventFinished } from '../lib/contracts.js';
 import { DEFAULT_SETTINGS } from '../encode/settings.js';
@@ -68,7 +68,10 @@ runTool(NAME, async () => {
       throw new CliError(EX.CANTCREAT, `${dir}: cannot create (${err.code})`);
     });
   }
-  const ffmpeg = await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg');
+  // The service waits for ffmpeg (its jobs are retried); a one-shot run cannot.
+  const ffmpeg = args.follow
+    ? await findProgramOrWait('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg', log, 'jobs wait in the spool and are retried')
+    : await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg');
   let transcriber: Transcriber | null = null;
   if (args['transcribe-cmd']) transcriber = commandTranscriber(ffmpeg, args['transcribe-cmd'] as string);
   else if (args.transcribe) transcriber = pocketsphinx(ffmpeg, await findProgram('pocketsphinx_continuous', undefined, '--transcribe-cmd'));

@@ -3,6 +3,7 @@
 import { access, constants } from 'node:fs/promises';
 import which from 'which';
 import { CliError, EX } from './exit-codes.js';
+import type { Logger } from 'pino';
 
 const INSTALL_HINTS: Record<string, string> = {
   ffmpeg: ' (apt-get install ffmpeg, or --ffmpeg PATH)',
@@ -30,4 +31,18 @@ export async function findProgram(name: string, override?: string, flag?: string
     throw new CliError(EX.UNAVAILABLE, `${wanted}: not found on PATH${hint}`);
   }
   return found;
+}
+
+/**
+ * For a service that must not stop over a missing program (rec-segment keeps
+ * recording, rec-sidecars --follow keeps its jobs waiting): the program if it is
+ * there, else the name it was asked for, with one error logged saying what
+ * happens meanwhile. Each later use fails on its own and retries, so a program
+ * installed later is picked up without a restart.
+ */
+export async function findProgramOrWait(name: string, override: string | undefined, flag: string, log: Logger, meanwhile: string): Promise<string> {
+  return findProgram(name, override, flag).catch((err: CliError) => {
+    log.error({ err: err.message }, `${name} is missing: ${meanwhile}`);
+    return override && override.trim() !== '' ? override : name;
+  });
 }

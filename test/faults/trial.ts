@@ -10,7 +10,8 @@ import type { TrialContext, TrialResult } from './types.js';
 import { makeWorld, type World } from './world.js';
 
 export interface FaultOutcome {
-  recoveryMs: number | null;
+  /** Omitted for a fault that lasts the whole run: recovery is then the wait, after the world ends, for every recording to be finished. */
+  recoveryMs?: number | null;
   visible: string | null;
   note?: string;
 }
@@ -62,7 +63,7 @@ export async function rigTrial(ctx: TrialContext, opts: RigTrialOptions): Promis
     return {
       audioLostMs: a.audioLostMs,
       leaked: a.leaked,
-      recoveryMs: settled === null ? null : outcome.recoveryMs,
+      recoveryMs: settled === null ? null : outcome.recoveryMs === undefined ? settled : outcome.recoveryMs,
       visible: outcome.visible,
       note: notes.join('; '),
       detail: { bursts: a.bursts, exits: rig.exits.map((e) => ({ ...e, atMs: e.atMs - world.epochMs })) },
