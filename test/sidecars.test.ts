@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { bin, decode, lines, segmentFile, synth, tempDir } from './helpers.js';
 import { schemaError, type EventFinished } from '../src/lib/contracts.js';
 import type { Waveform } from '../src/sidecars/waveform.js';
-import type { RecordingReady } from '../src/sidecars/runner.js';
+import { Runner, type RecordingReady } from '../src/sidecars/runner.js';
 import { Retention } from '../src/sidecars/retention.js';
 import { createLogger } from '../src/lib/log.js';
 
@@ -173,6 +173,38 @@ t.test('corrupt WAV: job and WAV go to failed/ with a reason; malformed lines ar
   const again = await sidecars(out);
   t.equal(again.exitCode, 0, again.stderr);
   t.equal(again.stdout, '', 'nothing left to do');
+});
+
+t.test('the ids of finished jobs are remembered up to a bound, failed ones too (issue #9: no growth per event)', async (t) => {
+  const out = join(await tempDir(t), 'rec');
+  const spool = join(out, '.spool');
+  await mkdir(spool, { recursive: true });
+  const runner = new Runner({
+    ctx: { out, spool, ffmpeg: 'ffmpeg', log: createLogger('test', { level: 'silent' }), encoder: {}, keepWav: null, transcriber: null, transcribeMinVoice: 0.3, archive: null },
+    retention: null,
+    minFreeBytes: 0,
+    statusFile: join(spool, 'sidecars_status.json'),
+    emit: () => undefined,
+    finishedMemory: 5,
+  });
+  // Unreadable WAVs: each job fails for good (to failed/) without running ffmpeg.
+  const jobs: EventFinished[] = [];
+  for (let i = 0; i < 12; i++) {
+    const id = `20261126T1000${String(i).padStart(2, '0')}Z-0a0${i.toString(16)}`;
+    const wav = join(spool, `${id}.wav`);
+    await writeFile(wav, 'not a WAV');
+    const job = { type: 'event.finished', id, day: '2026-11-26', stem: `10-00-${String(i).padStart(2, '0')}_level_0a0${i.toString(16)}`, wav, durationMs: 1000, encode: { mode: 'stream' } };
+    jobs.push(job as unknown as EventFinished);
+    runner.add(jobs[i]!);
+    await runner.idle(false);
+  }
+  t.equal(runner.counts.failed, 12, 'every job failed for good');
+  runner.add(jobs[11]!);
+  t.equal(runner.pending, 0, 'a late line for the newest failed job is ignored');
+  runner.add(jobs[0]!);
+  t.equal(runner.pending, 1, 'the oldest is forgotten: no more than finishedMemory ids are kept');
+  await runner.idle(false);
+  await runner.stop();
 });
 
 t.test('archive: failing twice then succeeding archives once; a re-run does not repeat it', async (t) => {

@@ -36,6 +36,8 @@ export interface RunnerOptions {
   /** First retry delay after a passing failure; doubles up to maxRetryMs. */
   retryMs?: number;
   maxRetryMs?: number;
+  /** Ids of finished (or failed) jobs remembered, so a late line does not run one again; the oldest are forgotten. */
+  finishedMemory?: number;
 }
 
 interface Entry {
@@ -46,6 +48,7 @@ interface Entry {
   lastError: string | null;
 }
 
+// About 60 bytes of heap per id (the string and its slot): some 120 KB when full.
 const FINISHED_MEMORY = 2000;
 
 export class Runner {
@@ -248,9 +251,15 @@ export class Runner {
 
   private done(e: Entry): void {
     this.entries.delete(e.job.id);
-    this.finishedIds.add(e.job.id);
-    if (this.finishedIds.size > FINISHED_MEMORY) this.finishedIds.delete(this.finishedIds.values().next().value!);
+    this.remember(e.job.id);
     this.counts.done++;
+  }
+
+  /** Bounded: a long-running service must not keep an id per event forever (issue #9). */
+  private remember(id: string): void {
+    this.finishedIds.add(id);
+    const max = this.opts.finishedMemory ?? FINISHED_MEMORY;
+    while (this.finishedIds.size > max) this.finishedIds.delete(this.finishedIds.values().next().value!);
   }
 
   private async failed(e: Entry, err: Error): Promise<void> {
@@ -260,7 +269,7 @@ export class Runner {
       await this.fail(e.job.id, [paths.job, e.job.wav], err.message);
       if (e.stage === 2) this.stage2.splice(this.stage2.indexOf(e), 1);
       this.entries.delete(e.job.id);
-      this.finishedIds.add(e.job.id);
+      this.remember(e.job.id);
       return;
     }
     if (this.stopping && err.name === 'AbortError') return;
