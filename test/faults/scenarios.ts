@@ -3,5 +3,6 @@ import type { Scenario } from './types.js';
 import { scenarios as kill } from './kill.js';
 import { scenarios as serve } from './serve-siege.js';
 import { scenarios as ffmpeg } from './ffmpeg.js';
+import { scenarios as disk } from './disk.js';
 
-export const allScenarios: Scenario[] = [...kill, ...ffmpeg, ...serve];
+export const allScenarios: Scenario[] = [...kill, ...ffmpeg, ...disk, ...serve];
