@@ -206,9 +206,15 @@ class TreeSampler {
 
   /** Peak and median (after warm-up, over samples where it had a process) RSS of a role, or of all ('total'), in MB. */
   rss(key: string, warmupS: number, field: 'rssKb' | 'pssKb' = 'rssKb'): { peakMb: number; steadyMb: number } {
-    const series = this.samples.map((s) => ({ t: s.t, kb: key === 'total' ? [...s[field].values()].reduce((a, b) => a + b, 0) : s[field].get(key) }));
+    // The total's steady figure counts only samples where every tool of the run is alive: as
+    // fast as it goes, rec-sidecars works on alone for a while after the others have ended.
+    const tools = [...new Set([...this.procs.values()].filter((p) => p.self).map((p) => p.tool))];
+    const sum = (s: Sample) => (tools.every((t) => s[field].has(t)) ? [...s[field].values()].reduce((a, b) => a + b, 0) : undefined);
+    const series = this.samples.map((s) => ({ t: s.t, kb: key === 'total' ? sum(s) : s[field].get(key) }));
     const peak = Math.max(0, ...series.map((s) => s.kb ?? 0));
-    const steady = median(series.filter((s) => s.t >= warmupS && s.kb !== undefined).map((s) => s.kb!));
+    const alive = series.filter((s) => s.kb !== undefined);
+    // A run shorter than the warm-up: the median of what there is.
+    const steady = median((alive.some((s) => s.t >= warmupS) ? alive.filter((s) => s.t >= warmupS) : alive).map((s) => s.kb!));
     return { peakMb: peak / 1024, steadyMb: steady / 1024 };
   }
 }
