@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Detector, type Decision, type DetectorConfig } from './detector.js';
 import { LevelMeter, frameLevels } from './levels.js';
@@ -104,6 +105,8 @@ export class Recorder {
   readonly streamHealth: StreamHealth;
   private readonly lateQueueBytes: number;
   spoolError: string | null = null;
+  /** Aborted when input ends: pending retries give up and leave their start records. */
+  private readonly draining = new AbortController();
   wavDroppedTotal = 0;
   /** Bumped on every change worth a status write. */
   version = 0;
@@ -317,6 +320,13 @@ export class Recorder {
     this.version++;
   }
 
+  private clearSpoolError(): void {
+    if (this.spoolError === null) return;
+    this.opts.log.info({ was: this.spoolError }, 'the spool is writable again');
+    this.spoolError = null;
+    this.version++;
+  }
+
   private noteSpoolError(err: Error): void {
     const msg = err.message;
     if (this.spoolError !== msg) {
@@ -397,11 +407,20 @@ export class Recorder {
       ...(ev.wavDropped ? { wavDroppedFrames: ev.wavDropped } : {}),
     };
     // Job before the line: the spool is the durable queue, the line the fast path.
-    try {
-      await atomicWriteJson(join(this.opts.spool, `${ev.name.id}.job.json`), line);
-      await rm(startedFile, { force: true });
-    } catch (err) {
-      this.noteSpoolError(err as Error);
+    // A full spool is retried until it has room (the start record stays meanwhile,
+    // so a crash still recovers the event); at shutdown the start record is left
+    // for the next start's recovery.
+    for (let delayMs = 1000; ; delayMs = Math.min(delayMs * 2, 30_000)) {
+      try {
+        await atomicWriteJson(join(this.opts.spool, `${ev.name.id}.job.json`), line);
+        await rm(startedFile, { force: true });
+        this.clearSpoolError();
+        break;
+      } catch (err) {
+        this.noteSpoolError(err as Error);
+        if (this.draining.signal.aborted) break;
+        await sleep(delayMs, undefined, { signal: this.draining.signal }).catch(() => undefined);
+      }
     }
     await before;
     this.lastEvent = line;
@@ -411,6 +430,7 @@ export class Recorder {
 
   /** End of input or shutdown: finish the open event and wait for every pending finish. */
   async drain(reason: 'eof' | 'shutdown'): Promise<void> {
+    this.draining.abort();
     const d = this.detector.flush();
     if (d && this.event) this.close(reason, d.discard);
     else if (this.event) this.close(reason, false);

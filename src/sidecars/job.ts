@@ -85,11 +85,16 @@ async function openWav(path: string): Promise<WavInfo | null> {
 export async function recordingStage(job: EventFinished, ctx: JobContext): Promise<RecordingOutcome> {
   const p = jobPaths(job, ctx);
   const wav = await openWav(job.wav);
-  // Without its WAV (released by an earlier run), the job's duration is the reference.
-  const expected = wav ? wavDurationMs(wav) : job.durationMs;
   let encode = job.encode;
   let reencoded = false;
   const check = (await exists(p.opus)) ? await decodedDuration(ctx.ffmpeg, p.opus, NICE) : null;
+  // A WAV that lost frames (the spool was full) is not the reference when the
+  // streamed file holds the whole event: that one is kept and the WAV is not used.
+  const wavShort = wav !== null && job.durationMs - wavDurationMs(wav) > DURATION_TOLERANCE_MS;
+  const streamWhole = wavShort && check?.ok === true && Math.abs(check.durationMs - job.durationMs) <= DURATION_TOLERANCE_MS;
+  if (streamWhole) ctx.log.warn({ id: job.id, wavMs: wavDurationMs(wav), durationMs: job.durationMs }, 'the WAV lost audio; the streamed recording has the whole event and is kept');
+  // Without its WAV (released by an earlier run), the job's duration is the reference.
+  const expected = wav && !streamWhole ? wavDurationMs(wav) : job.durationMs;
   const fault = !check ? 'missing' : !check.ok ? `broken (${check.error})` : Math.abs(check.durationMs - expected) > DURATION_TOLERANCE_MS ? `${check.durationMs} ms long, not ${expected}` : null;
   if (fault) {
     if (!wav) throw new PermanentJobError(`${job.wav} is gone and ${p.opus} is ${fault}`);
@@ -108,7 +113,7 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
     if (await exists(p.job)) await atomicWriteJson(p.job, { ...job, encode });
   }
   if (!(await waveformMatches(p.waveform, expected))) {
-    const w = wav ? await waveformOfWav(job.wav, wav) : await waveformOfOpus(ctx.ffmpeg, p.opus);
+    const w = wav && !streamWhole ? await waveformOfWav(job.wav, wav) : await waveformOfOpus(ctx.ffmpeg, p.opus);
     // The voice share rides along for listings (rec-serve's "voice" column).
     await atomicWriteJson(p.waveform, { ...w, voiceRatio: job.voiceRatio });
   }
