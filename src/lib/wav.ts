@@ -1,8 +1,7 @@
 // Streaming WAV (RIFF, PCM s16le) writer with the header patched on close, a
 // header reader that tolerates files cut off by a crash, and a repair for them.
 import { open, type FileHandle } from 'node:fs/promises';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 export const WAV_HEADER_BYTES = 44;
 /** Size fields while a file is still being written: "unknown, read to end of file". */
@@ -130,41 +129,47 @@ export interface WavWriterOptions {
 }
 
 /**
- * Appends PCM to a WAV file through a write stream; `close()` patches the header.
- * `pendingBytes` tells callers how much is queued, so they can bound it.
+ * Appends PCM to a WAV file; `close()` patches the header. Each write is a
+ * synchronous write(2) of one frame into the page cache (microseconds), so what
+ * was handed over is in the file the moment write() returns: a process killed
+ * with -9 loses nothing it had written, which a queued write stream would.
+ * A write error (disk full, permissions) is kept in `error`, later writes are
+ * refused, and close() throws it.
  */
 export class WavWriter {
-  private readonly stream: WriteStream;
   private failure: Error | undefined;
+  private fd: number | null;
   dataBytes = 0;
 
   private constructor(
     readonly path: string,
     readonly rate: number,
-    stream: WriteStream,
+    fd: number | null,
+    failure: Error | undefined,
   ) {
-    this.stream = stream;
-    stream.on('error', (err) => {
-      this.failure ??= err;
-    });
+    this.fd = fd;
+    this.failure = failure;
   }
 
-  /**
-   * Start a WAV without waiting: writes are queued until the file is open, and an
-   * open error (disk full, permissions) shows up in `error` and in close().
-   * For a caller in a frame loop that must never wait on the disk.
-   */
+  /** Start a WAV; an open error shows up in `error` and in close(), never as a throw. */
   static open(path: string, opts: WavWriterOptions): WavWriter {
-    const stream = createWriteStream(path, { flags: opts.exclusive === false ? 'w' : 'wx', highWaterMark: 64 * 1024 });
-    const w = new WavWriter(path, opts.rate, stream);
-    stream.write(wavHeader({ rate: opts.rate }));
-    return w;
+    let fd: number | null = null;
+    try {
+      fd = openSync(path, opts.exclusive === false ? 'w' : 'wx');
+      writeAll(fd, wavHeader({ rate: opts.rate }));
+      return new WavWriter(path, opts.rate, fd, undefined);
+    } catch (err) {
+      return new WavWriter(path, opts.rate, fd, err as Error);
+    }
   }
 
-  /** Open and wait until the file exists (errors are thrown here). */
+  /** Open, throwing an open error here. */
   static async create(path: string, opts: WavWriterOptions): Promise<WavWriter> {
     const w = WavWriter.open(path, opts);
-    await Promise.race([once(w.stream, 'open'), once(w.stream, 'error').then(([err]) => Promise.reject(err as Error))]);
+    if (w.failure) {
+      w.release();
+      throw w.failure;
+    }
     return w;
   }
 
@@ -172,30 +177,42 @@ export class WavWriter {
     return this.failure;
   }
 
-  /** Bytes handed to the writer but not yet on disk. */
+  /** Bytes handed to the writer but not yet in the file: always 0 (writes are synchronous). */
   get pendingBytes(): number {
-    return this.stream.writableLength;
+    return 0;
   }
 
   write(pcm: Buffer): void {
-    if (this.failure) return;
-    this.dataBytes += pcm.length;
-    this.stream.write(pcm);
+    if (this.failure || this.fd === null) return;
+    try {
+      writeAll(this.fd, pcm);
+      this.dataBytes += pcm.length;
+    } catch (err) {
+      this.failure = err as Error;
+    }
   }
 
-  /** Flush, patch the sizes in the header, close. Throws the first write error. */
+  /** Patch the sizes in the header, close. Throws the first write error. */
   async close(): Promise<{ path: string; dataBytes: number }> {
-    if (!this.stream.closed) {
-      this.stream.end();
-      await once(this.stream, 'close').catch(() => undefined);
-    }
-    if (this.failure) throw this.failure;
-    const fh: FileHandle = await open(this.path, 'r+');
     try {
-      await fh.write(wavHeader({ rate: this.rate, dataBytes: this.dataBytes }), 0, WAV_HEADER_BYTES, 0);
+      if (this.failure) throw this.failure;
+      if (this.fd === null) throw new Error(`${this.path}: not open`);
+      writeAll(this.fd, wavHeader({ rate: this.rate, dataBytes: this.dataBytes }), 0);
+      return { path: this.path, dataBytes: this.dataBytes };
     } finally {
-      await fh.close();
+      this.release();
     }
-    return { path: this.path, dataBytes: this.dataBytes };
+  }
+
+  private release(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** write(2) until every byte is in (a short write is retried for the rest), at `position` or appended. */
+function writeAll(fd: number, buf: Buffer, position?: number): void {
+  for (let off = 0; off < buf.length; ) {
+    off += writeSync(fd, buf, off, buf.length - off, position === undefined ? null : position + off);
   }
 }

@@ -1,0 +1,25 @@
+// The fault matrix's short form under tap: each scenario's trials must lose no
+// audio, leak no file, recover by itself, and show the failure somewhere.
+import type { Test } from 'tap';
+import { runScenario } from './run.js';
+import type { Scenario } from './types.js';
+
+export function tapScenarios(t: Test, scenarios: Scenario[]): void {
+  for (const s of scenarios) {
+    t.test(`${s.id}: ${s.fault}`, async (t) => {
+      const row = await runScenario(s, 'short');
+      if (row.unavailable) {
+        t.pass(`not run: ${row.unavailable}`, { skip: row.unavailable });
+        return;
+      }
+      for (const [i, r] of row.trials.entries()) {
+        const n = `trial ${i + 1}`;
+        t.comment(`${n}: ${r.note ?? ''}`);
+        t.equal(r.audioLostMs, 0, `${n}: no audio lost`, { detail: r.detail });
+        t.same(r.leaked, [], `${n}: no file left behind`);
+        t.not(r.recoveryMs, null, `${n}: recovered by itself (${r.recoveryMs} ms)`);
+        t.ok(r.visible, `${n}: the failure is visible (${r.visible})`);
+      }
+    });
+  }
+}
