@@ -49,7 +49,7 @@ function diskScenario(id: string, fault: string, where: 'spool' | 'out', inject:
   return {
     id,
     fault,
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     unavailable: cannotMount,
     run: async (ctx) => {
       const out = join(ctx.dir, 'rec');

@@ -14,7 +14,7 @@ function broken(id: string, fault: string, fixture: string): Scenario {
   return {
     id,
     fault,
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: (ctx) =>
       rigTrial(ctx, {
         speed: 1,
@@ -36,7 +36,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'ffmpeg-missing',
     fault: 'ffmpeg missing for rec-segment and rec-sidecars, installed mid-run',
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: (ctx) => {
       const ffmpeg = join(ctx.dir, 'bin', 'ffmpeg');
       return rigTrial(ctx, {

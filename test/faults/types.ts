@@ -34,6 +34,12 @@ export interface Scenario {
   id: string;
   /** One line for the results table, e.g. 'kill -9 rec-segment at a random moment'. */
   fault: string;
+  /**
+   * Audio a trial may lose by the nature of the fault, with the reason: kill -9
+   * takes what the killed process had read but not yet written. The test allows
+   * up to `ms` per trial; the table shows the real figure.
+   */
+  allowance?: { ms: number; why: string };
   /** Trials in the short (CI) and long form. */
   trials: { short: number; long: number };
   /** Why it cannot run here (e.g. no permission to mount a tmpfs), or null. Checked before the trials. */
