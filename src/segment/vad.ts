@@ -1,6 +1,7 @@
 // Voice activity detection: the WebRTC VAD (libfvad compiled to WASM) behind a
 // one-call-per-frame API. By default the frame is decimated to 16 kHz in JS first:
 // the VAD only looks below 4 kHz, and its own 48 kHz resampler costs ~5x more CPU.
+import { CliError, EX } from '../lib/exit-codes.js';
 
 /** The parts of the Emscripten module we use (the package ships no types). */
 interface FvadModule {
@@ -57,6 +58,10 @@ export async function createVad(opts: VadOptions): Promise<Vad> {
   const factor = (opts.decimate ?? true) && rate > 16000 ? rate / 16000 : 1;
   const vadRate = rate / factor;
 
+  // node --jitless / --lite-mode turn WebAssembly off; say so instead of an internal error.
+  if (typeof WebAssembly === 'undefined') {
+    throw new CliError(EX.UNAVAILABLE, 'the voice detector needs WebAssembly, which node --jitless or --lite-mode turn off: drop the flag or use --trigger level');
+  }
   const m = await loadModule();
   const inst = m._fvad_new();
   if (!inst) throw new Error('fvad_new failed');

@@ -382,7 +382,9 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
     }
   }
 
-  const server = createServer((req, res) => {
+  // Timeouts are enforced every 2 s, not Node's default 30 s: a slowloris client
+  // sending headers a byte at a time is cut at headersTimeout, not 26 s later.
+  const server = createServer({ connectionsCheckingInterval: 2000 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError || err instanceof PathError ? err.status : 500;
       if (status === 500) log.error({ err: (err as Error).message, url: req.url }, 'request failed');
