@@ -11,6 +11,7 @@ import { hideBin } from 'yargs/helpers';
 import { wavHeader } from '../src/lib/wav.js';
 import { EX, outputErrorCode } from '../src/lib/exit-codes.js';
 import type { TruthEvent } from '../src/segment/score.js';
+import { mulberry32 } from './prng.js';
 
 const RATE = 48000;
 const SAMPLES_PER_MS = RATE / 1000;
@@ -102,17 +103,7 @@ function hashSeed(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: uniform in [0, 1). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const uniform = mulberry32;
 
 type NoiseColor = 'white' | 'pink' | 'brown';
 const SQRT3 = Math.sqrt(3);

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { bin } from '../helpers.js';
 import type { EventLine } from '../../src/lib/contracts.js';
+import { mulberry32 } from '../../bench/prng.js';
 
 export interface ProcInfo {
   pid: number;
@@ -225,14 +226,5 @@ export async function toneBursts(path: string, seconds: number, rnd: () => numbe
   return path;
 }
 
-/** mulberry32: a small seeded PRNG, so every trial is repeatable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, so every trial is repeatable. */
+export const prng = mulberry32;

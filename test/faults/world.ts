@@ -4,6 +4,7 @@
 // frequency, so a recording tells which burst (and how much of it) it holds; the
 // audit compares that with what the microphone actually delivered.
 import { execa } from 'execa';
+import { mulberry32 } from '../../bench/prng.js';
 
 export interface Burst {
   startMs: number;
@@ -21,17 +22,8 @@ export interface World {
   bursts: Burst[];
 }
 
-/** mulberry32: a small seeded PRNG, so a trial is the same every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, so a trial is the same every run. */
+export const prng = mulberry32;
 
 const FIRST_FREQ = 300;
 const FREQ_STEP = 50;
