@@ -17,7 +17,7 @@ export interface FaultOutcome {
 }
 
 export interface RigTrialOptions {
-  /** World length (ms of world time) and how much faster than real time it runs. */
+  /** World length (ms of world time; default 20 s in the short form, 30 s in the long) and how much faster than real time it runs. */
   lengthMs?: number;
   speed?: number;
   rig?: Omit<RigOptions, 'dir' | 'world'>;
@@ -43,7 +43,9 @@ export async function pendingWork(rig: Rig): Promise<string[]> {
 }
 
 export async function rigTrial(ctx: TrialContext, opts: RigTrialOptions): Promise<TrialResult> {
-  const world = makeWorld(ctx.seed, { lengthMs: opts.lengthMs ?? 30_000, speed: opts.speed ?? 2 });
+  // The short (CI) form plays a shorter world: fewer bursts, the same faults.
+  const lengthMs = opts.lengthMs ?? (ctx.form === 'short' ? 20_000 : 30_000);
+  const world = makeWorld(ctx.seed, { lengthMs, speed: opts.speed ?? 2 });
   const rig = new Rig({ dir: ctx.dir, world, ...opts.rig });
   try {
     await rig.start();
