@@ -195,9 +195,14 @@ export class WavWriter {
   /** Patch the sizes in the header, close. Throws the first write error. */
   async close(): Promise<{ path: string; dataBytes: number }> {
     try {
+      if (this.fd === null) throw this.failure ?? new Error(`${this.path}: not open`);
+      // After a failed write too: what did get written stays a readable WAV.
+      try {
+        writeAll(this.fd, wavHeader({ rate: this.rate, dataBytes: this.dataBytes }), 0);
+      } catch (err) {
+        this.failure ??= err as Error;
+      }
       if (this.failure) throw this.failure;
-      if (this.fd === null) throw new Error(`${this.path}: not open`);
-      writeAll(this.fd, wavHeader({ rate: this.rate, dataBytes: this.dataBytes }), 0);
       return { path: this.path, dataBytes: this.dataBytes };
     } finally {
       this.release();

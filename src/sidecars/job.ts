@@ -84,7 +84,14 @@ async function openWav(path: string): Promise<WavInfo | null> {
 /** Stage 1: a known-good `.opus` and its waveform; then the WAV is released. */
 export async function recordingStage(job: EventFinished, ctx: JobContext): Promise<RecordingOutcome> {
   const p = jobPaths(job, ctx);
-  const wav = await openWav(job.wav);
+  // A WAV that cannot be read (the spool was full when it was opened) fails the
+  // job only if the streamed file does not hold the whole event either.
+  let unreadable: PermanentJobError | null = null;
+  const wav = await openWav(job.wav).catch((err: Error) => {
+    if (!(err instanceof PermanentJobError)) throw err;
+    unreadable = err;
+    return null;
+  });
   let encode = job.encode;
   let reencoded = false;
   const check = (await exists(p.opus)) ? await decodedDuration(ctx.ffmpeg, p.opus, NICE) : null;
@@ -95,6 +102,10 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
   if (streamWhole) ctx.log.warn({ id: job.id, wavMs: wavDurationMs(wav), durationMs: job.durationMs }, 'the WAV lost audio; the streamed recording has the whole event and is kept');
   // Without its WAV (released by an earlier run), the job's duration is the reference.
   const expected = wav && !streamWhole ? wavDurationMs(wav) : job.durationMs;
+  if (unreadable) {
+    if (!check?.ok || Math.abs(check.durationMs - expected) > DURATION_TOLERANCE_MS) throw unreadable;
+    ctx.log.warn({ id: job.id, err: (unreadable as Error).message }, 'the WAV is unreadable; the streamed recording has the whole event and is kept');
+  }
   const fault = !check ? 'missing' : !check.ok ? `broken (${check.error})` : Math.abs(check.durationMs - expected) > DURATION_TOLERANCE_MS ? `${check.durationMs} ms long, not ${expected}` : null;
   if (fault) {
     if (!wav) throw new PermanentJobError(`${job.wav} is gone and ${p.opus} is ${fault}`);
@@ -117,7 +128,7 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
     // The voice share rides along for listings (rec-serve's "voice" column).
     await atomicWriteJson(p.waveform, { ...w, voiceRatio: job.voiceRatio });
   }
-  if (wav) await releaseWav(job, ctx);
+  if (wav || unreadable) await releaseWav(job, ctx);
   return { durationMs: expected, encode, reencoded };
 }
 
