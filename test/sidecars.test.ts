@@ -175,6 +175,52 @@ t.test('corrupt WAV: job and WAV go to failed/ with a reason; malformed lines ar
   t.equal(again.stdout, '', 'nothing left to do');
 });
 
+t.test('a corrupt job file with its audio still in the spool is rebuilt, not failed (issue #9)', async (t) => {
+  const out = await copyOf(t, 'streamed');
+  const [a, b] = await jobsIn(out);
+  const spool = join(out, '.spool');
+  // a: cut to half, WAV and streamed .opus there. b: garbage, and its .opus broken too: encoded from the WAV.
+  const text = await readFile(join(spool, `${a!.id}.job.json`), 'utf8');
+  await writeFile(join(spool, `${a!.id}.job.json`), text.slice(0, Math.floor(text.length / 2)));
+  await writeFile(join(spool, `${b!.id}.job.json`), '\u0000\u0001{{ not a job');
+  await truncate(join(out, b!.day, `${b!.stem}.opus`), 3000);
+  const r = await sidecars(out);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(r.stderr, /job file was corrupt; rebuilt it from its audio/);
+  const ready = lines(r.stdout) as unknown as RecordingReady[];
+  t.same(ready.map((l) => l.stem).sort(), [a!.stem, b!.stem].sort(), 'the same recordings: day, stem and trigger found again');
+  // assertComplete: opus as long as the event, waveform with the event's peak, spool empty (no failed/).
+  await assertComplete(t, out, [a!, b!]);
+  const status = JSON.parse(await readFile(join(spool, 'sidecars_status.json'), 'utf8')) as unknown;
+  t.equal(schemaError('sidecars_status.schema.json', status), null);
+  t.match(status, { jobs: { rebuilt: 2, failed: 0, done: 2, reencoded: 1 } });
+});
+
+t.test('a corrupt job whose recording file is gone too: rebuilt from the WAV, named with the trigger "level"', async (t) => {
+  const out = await copyOf(t, 'offline');
+  const [a] = await jobsIn(out);
+  const spool = join(out, '.spool');
+  for (const j of await jobsIn(out)) if (j.id !== a!.id) await Promise.all([rm(join(spool, `${j.id}.job.json`)), rm(j.wav)]);
+  await writeFile(join(spool, `${a!.id}.job.json`), '{"type":"event.fin');
+  const r = await sidecars(out);
+  t.equal(r.exitCode, 0, r.stderr);
+  const stem = a!.stem.replace(/_(vad|level|manual)_/, '_level_');
+  const [ready] = lines(r.stdout) as unknown as RecordingReady[];
+  t.equal(ready?.stem, stem, 'the time and random part of the id, the trigger unknown');
+  await assertComplete(t, out, [{ ...a!, stem }]);
+});
+
+t.test('a corrupt job file with no audio left goes to failed/', async (t) => {
+  const out = await copyOf(t, 'offline');
+  const [a] = await jobsIn(out);
+  const spool = join(out, '.spool');
+  await writeFile(join(spool, `${a!.id}.job.json`), '{"type":"event.fin');
+  await rm(a!.wav);
+  const r = await sidecars(out);
+  t.equal(r.exitCode, 1, 'exit 1: a job could not be done');
+  t.same((await readdir(join(spool, 'failed'))).sort(), [`${a!.id}.job.json`, `${a!.id}.reason.txt`]);
+});
+
 t.test('the ids of finished jobs are remembered up to a bound, failed ones too (issue #9: no growth per event)', async (t) => {
   const out = join(await tempDir(t), 'rec');
   const spool = join(out, '.spool');

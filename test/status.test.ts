@@ -7,6 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { bin, livePipeline, synth, tempDir } from './helpers.js';
 import { schemaError, type SegmenterStatus } from '../src/lib/contracts.js';
+import { StatusWriter } from '../src/segment/status-writer.js';
+import type { Recorder } from '../src/segment/recorder.js';
+import { createLogger } from '../src/lib/log.js';
+import { readFile } from 'node:fs/promises';
 
 const status = (args: string[]) => execa('node', [bin('rec-status'), ...args], { reject: false });
 
@@ -121,4 +125,29 @@ t.test('--watch redraws when the file changes', async (t) => {
   t.match(seen, /-48\.2 dBFS/);
   t.match(seen, /-21\.5 dBFS, noise floor -58\.1 dBFS, threshold -48\.1 dBFS, voice/, 'the new level after the file was replaced');
   t.equal(r.exitCode, 0);
+});
+
+t.test('the status file follows audio stopping and starting at once, not at the next heartbeat', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'segmenter_status.json');
+  const snap = fixture();
+  const recorder = {
+    version: 1,
+    lastFrameAt: Date.now() as number | null,
+    wavDroppedTotal: 0,
+    snapshot: () => ({ input: snap.input, level: snap.level, event: null, lastEvent: null, streamingEncode: snap.streamingEncode, spoolError: null }),
+  };
+  const writer = new StatusWriter({ path, spool: dir, out: dir, recorder: recorder as unknown as Recorder, log: createLogger('test', { level: 'silent' }), minIntervalMs: 50, heartbeatMs: 60_000 });
+  t.teardown(() => writer.stop());
+  const capturing = async () => ((JSON.parse(await readFile(path, 'utf8').catch(() => 'null')) as SegmenterStatus | null)?.capturing ?? null);
+  const until = async (want: boolean) => {
+    for (let i = 0; i < 40 && (await capturing()) !== want; i++) await sleep(50);
+    return capturing();
+  };
+  writer.start();
+  t.equal(await until(true), true, 'capturing while frames arrive');
+  recorder.lastFrameAt = Date.now() - 3000; // nothing else changes: no version, no level move
+  t.equal(await until(false), false, 'not capturing within a tick of the last frame getting old');
+  recorder.lastFrameAt = Date.now();
+  t.equal(await until(true), true, 'capturing again within a tick');
 });

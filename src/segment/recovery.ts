@@ -20,7 +20,7 @@ import { dayFolders } from '../lib/recordings.js';
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Peak and mean level of a WAV's data, streamed frame by frame (a trailing partial frame is ignored). */
-async function wavLevels(path: string, dataOffset: number, dataBytes: number, rate: number): Promise<{ peakDbfs: number; meanDbfs: number }> {
+export async function wavLevels(path: string, dataOffset: number, dataBytes: number, rate: number): Promise<{ peakDbfs: number; meanDbfs: number }> {
   const fb = frameBytes(rate);
   let peak = -120;
   let power = 0;

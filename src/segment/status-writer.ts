@@ -29,11 +29,15 @@ async function spoolUsage(spool: string): Promise<{ pendingJobs: number; bytes: 
   return { pendingJobs, bytes };
 }
 
+/** No frame for this long: not capturing. */
+export const CAPTURING_WINDOW_MS = 2000;
+
 export class StatusWriter {
   private timer: NodeJS.Timeout | undefined;
   private lastWrite = 0;
   private lastVersion = -1;
   private lastLevel = 0;
+  private lastCapturing: boolean | null = null;
   private writing: Promise<void> | null = null;
   private stopped = false;
   private readonly startedAt = new Date().toISOString();
@@ -64,7 +68,8 @@ export class StatusWriter {
     const level = r.snapshot().level.rmsDbfs;
     // Level moves count when they are big enough to see on a meter (3 dB): a write
     // every 250 ms for every small wobble was most of rec-segment's CPU at real time.
-    const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 3;
+    // So does audio stopping or starting again: monitors read `capturing` (rec-status --check).
+    const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 3 || this.capturingNow() !== this.lastCapturing;
     const due = Date.now() - this.lastWrite >= (this.opts.heartbeatMs ?? 5000);
     if (force || changed || due) await this.write();
   }
@@ -82,17 +87,22 @@ export class StatusWriter {
       this.usageAt = Date.now();
     }
     const { spoolFree, diskFree, ...usage } = this.usage;
-    const lastFrame = r.lastFrameAt;
     return {
       schemaVersion: 1,
       updatedAt: new Date().toISOString(),
       pid: process.pid,
       startedAt: this.startedAt,
-      capturing: !this.stopped && lastFrame !== null && Date.now() - lastFrame < 2000,
+      capturing: !this.stopped && this.capturingNow(),
       ...rest,
       spool: { ...usage, freeBytes: spoolFree, error: spoolError, droppedFrames: r.wavDroppedTotal },
       disk: { freeBytes: diskFree },
     };
+  }
+
+  /** Frames arrived within the last CAPTURING_WINDOW_MS. */
+  private capturingNow(): boolean {
+    const lastFrame = this.opts.recorder.lastFrameAt;
+    return lastFrame !== null && Date.now() - lastFrame < CAPTURING_WINDOW_MS;
   }
 
   private write(): Promise<void> {
@@ -106,6 +116,7 @@ export class StatusWriter {
       this.lastVersion = r.version;
       const status = await this.build();
       this.lastLevel = status.level.rmsDbfs;
+      this.lastCapturing = status.capturing;
       // The status lives on tmpfs and is rewritten every few seconds: no fsync.
       await replaceFileQuickly(this.opts.path, JSON.stringify(status) + '\n');
       this.lastWrite = Date.now();

@@ -8,10 +8,11 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { schemaError, type EventFinished } from '../lib/contracts.js';
-import { replaceFileQuickly } from '../lib/atomic-write.js';
+import { atomicWriteJson, replaceFileQuickly } from '../lib/atomic-write.js';
 import { freeBytes } from '../lib/disk.js';
 import { ArchiveError, PermanentJobError, finishStage, jobPaths, moveToFailed, readJob, recordingStage, type JobContext } from './job.js';
 import type { Retention, RetentionResult } from './retention.js';
+import { rebuildJob } from './rebuild.js';
 
 export interface RecordingReady {
   type: 'recording.ready';
@@ -65,7 +66,7 @@ export class Runner {
   private idleWaiters: Array<() => void> = [];
   private lowSpace = false;
   private readonly log: Logger;
-  readonly counts = { done: 0, failed: 0, reencoded: 0, transcribed: 0, transcribeFailures: 0, archived: 0, archiveFailures: 0, retries: 0 };
+  readonly counts = { done: 0, failed: 0, rebuilt: 0, reencoded: 0, transcribed: 0, transcribeFailures: 0, archived: 0, archiveFailures: 0, retries: 0 };
   lastError: string | null = null;
   lastRetention: (RetentionResult & { at: string }) | null = null;
   freeBytes: number | null = null;
@@ -100,9 +101,28 @@ export class Runner {
         this.add(job);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // finished meanwhile
-        if (err instanceof PermanentJobError) await this.fail(id, [path], err.message);
-        else this.log.warn({ path, err: (err as Error).message }, 'cannot read a job file; will try again');
+        if (err instanceof PermanentJobError) {
+          // Its audio may still be there: rebuild the job rather than strand the WAV.
+          const rebuilt = await this.rebuild(id, path, err.message);
+          if (rebuilt) this.add(rebuilt);
+          else await this.fail(id, [path], err.message);
+        } else this.log.warn({ path, err: (err as Error).message }, 'cannot read a job file; will try again');
       }
+    }
+  }
+
+  /** A corrupt job file rewritten from its WAV (or recording); null when there is nothing to rebuild it from. */
+  private async rebuild(id: string, path: string, reason: string): Promise<EventFinished | null> {
+    try {
+      const job = await rebuildJob(id, this.opts.ctx);
+      if (!job) return null;
+      await atomicWriteJson(path, job);
+      this.counts.rebuilt++;
+      this.log.warn({ id, reason, wav: job.wav, opus: job.opus, durationMs: job.durationMs }, 'job file was corrupt; rebuilt it from its audio in the spool');
+      return job;
+    } catch (err) {
+      this.log.error({ id, reason, err: (err as Error).message }, 'job file is corrupt and rebuilding it failed');
+      return null;
     }
   }
 

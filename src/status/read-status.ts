@@ -23,10 +23,10 @@ export async function readStatus(path: string, now = Date.now(), staleAfterMs = 
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { ok: false, reason: 'corrupt', message: `${path}: not JSON (${(err as Error).message})` };
+    return { ok: false, reason: 'corrupt', message: `${path}: corrupt, not JSON (${(err as Error).message})` };
   }
   const problem = statusProblem(value);
-  if (problem) return { ok: false, reason: 'corrupt', message: `${path}: ${problem}` };
+  if (problem) return { ok: false, reason: 'corrupt', message: `${path}: corrupt, ${problem}` };
   const status = value as SegmenterStatus;
   const ageMs = Math.max(0, now - Date.parse(status.updatedAt));
   return { ok: true, status, ageMs, stale: ageMs > staleAfterMs };
