@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { replaceFileQuickly } from '../lib/atomic-write.js';
 import { freeBytes } from '../lib/disk.js';
+import { ClockStepDetector, monotonicMs } from '../lib/clock.js';
 import type { SegmenterStatus } from '../lib/contracts.js';
 import type { Recorder } from './recorder.js';
 
@@ -31,7 +32,7 @@ async function spoolUsage(spool: string): Promise<{ pendingJobs: number; bytes: 
 
 export class StatusWriter {
   private timer: NodeJS.Timeout | undefined;
-  private lastWrite = 0;
+  private lastWrite = -Infinity;
   private lastVersion = -1;
   private lastLevel = 0;
   private writing: Promise<void> | null = null;
@@ -40,7 +41,9 @@ export class StatusWriter {
   // Spool and disk usage change slowly: scanned at most every heartbeat, not on
   // every 250 ms write (a scan stats every file in the spool).
   private usage: { pendingJobs: number; bytes: number; spoolFree: number | null; diskFree: number | null } | undefined;
-  private usageAt = 0;
+  private usageAt = -Infinity;
+  /** updatedAt is wall time, but due-ness is measured on the monotonic clock: a step back of the wall clock must not silence the heartbeat. */
+  private readonly clockSteps = new ClockStepDetector();
   writes = 0;
 
   constructor(private readonly opts: StatusWriterOptions) {}
@@ -65,8 +68,11 @@ export class StatusWriter {
     // Level moves count when they are big enough to see on a meter (3 dB): a write
     // every 250 ms for every small wobble was most of rec-segment's CPU at real time.
     const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 3;
-    const due = Date.now() - this.lastWrite >= (this.opts.heartbeatMs ?? 5000);
-    if (force || changed || due) await this.write();
+    const due = monotonicMs() - this.lastWrite >= (this.opts.heartbeatMs ?? 5000);
+    // After a step of the wall clock the file's updatedAt is on the old time:
+    // readers would call it stale (or, stepped back, from the future) until rewritten.
+    const stepped = this.clockSteps.check() !== 0;
+    if (force || changed || due || stepped) await this.write();
   }
 
   async build(): Promise<SegmenterStatus> {
@@ -77,18 +83,18 @@ export class StatusWriter {
       const size = (await stat(join(this.opts.out, rest.event.partialPath)).catch(() => undefined))?.size;
       rest.event.eventSizeBytes = size ?? 0;
     }
-    if (!this.usage || Date.now() - this.usageAt >= (this.opts.heartbeatMs ?? 5000)) {
+    if (!this.usage || monotonicMs() - this.usageAt >= (this.opts.heartbeatMs ?? 5000)) {
       this.usage = { ...(await spoolUsage(this.opts.spool)), spoolFree: await freeBytes(this.opts.spool), diskFree: await freeBytes(this.opts.out) };
-      this.usageAt = Date.now();
+      this.usageAt = monotonicMs();
     }
     const { spoolFree, diskFree, ...usage } = this.usage;
-    const lastFrame = r.lastFrameAt;
+    const lastFrame = r.lastFrameMono;
     return {
       schemaVersion: 1,
       updatedAt: new Date().toISOString(),
       pid: process.pid,
       startedAt: this.startedAt,
-      capturing: !this.stopped && lastFrame !== null && Date.now() - lastFrame < 2000,
+      capturing: !this.stopped && lastFrame !== null && monotonicMs() - lastFrame < 2000,
       ...rest,
       spool: { ...usage, freeBytes: spoolFree, error: spoolError, droppedFrames: r.wavDroppedTotal },
       disk: { freeBytes: diskFree },
@@ -108,7 +114,7 @@ export class StatusWriter {
       this.lastLevel = status.level.rmsDbfs;
       // The status lives on tmpfs and is rewritten every few seconds: no fsync.
       await replaceFileQuickly(this.opts.path, JSON.stringify(status) + '\n');
-      this.lastWrite = Date.now();
+      this.lastWrite = monotonicMs();
       this.writes++;
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message, path: this.opts.path }, 'cannot write the status file');
