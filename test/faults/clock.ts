@@ -33,6 +33,9 @@ async function noFaketime(): Promise<string | null> {
   return null;
 }
 
+const HOUR = 3600;
+const DAY = 86_400;
+
 /** The clock every stage sees: real time plus an offset (s), stepped by rewriting one file. */
 class FakeClock {
   readonly file: string;
@@ -173,7 +176,27 @@ interface Step {
   label: string;
 }
 
-async function clockTrial(ctx: TrialContext, startOffsetS: number, plan: (world: World) => Step[], sidecarsArgs: string[] = []) {
+/**
+ * With rec-segment hung (SIGSTOP: its last status still says capturing), the
+ * clock steps back an hour: that status is now an hour in the future, and
+ * rec-status must call it stale rather than fresh for the hour. rec-segment
+ * then carries on (SIGCONT).
+ */
+async function hungStepBack(rig: Rig, clock: FakeClock): Promise<string> {
+  const pid = rig.pid('segment');
+  if (pid === null) return 'rec-segment not running for the hung check';
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await sleep(300);
+    clock.set(clock.offsetAt(Date.now()) - HOUR);
+    await sleep(300);
+    return `rec-segment hung, then back 1 h, rec-status --check: ${await statusCheck(rig, clock)}`;
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
+
+async function clockTrial(ctx: TrialContext, startOffsetS: number, plan: (world: World) => Step[], sidecarsArgs: string[] = [], hungCheck = false) {
   const clock = new FakeClock(ctx.dir, startOffsetS);
   const env = clock.env();
   let watcher: ReturnType<typeof watch> | null = null;
@@ -200,6 +223,8 @@ async function clockTrial(ctx: TrialContext, startOffsetS: number, plan: (world:
       // Retention (if on) has run after the last step.
       await sleep(sidecarsArgs.length ? 4000 : 0);
       const w = await watcher.stop();
+      const hung = hungCheck ? await hungStepBack(rig, clock) : null;
+      if (hung) checks.push(hung);
       const skews = nameSkews(world, clock, watcher.events.values());
       named = skews;
       const worstSkew = skews.reduce((m, s) => (Math.abs(s.skewS) > Math.abs(m) ? s.skewS : m), 0);
@@ -229,8 +254,17 @@ async function clockTrial(ctx: TrialContext, startOffsetS: number, plan: (world:
       ]
         .filter(Boolean)
         .join('; ');
-      // Recovered: rec-status on the same clock calls the status fresh again (the watcher polls every 100 ms).
-      return { recoveryMs: w.worstStaleRun, visible, note };
+      // Recovered: rec-status on the same clock calls the status fresh again (the
+      // watcher polls every 100 ms). Not recovered: names that stay off the
+      // clock, a status judged stale for more than a moment, or a hung
+      // rec-segment judged healthy.
+      const failed = [
+        Math.abs(worstSkew) > 2 ? `names stay ${worstSkew} s off the clock` : '',
+        w.worstStaleRun > 5000 ? `a live status judged stale for ${w.worstStaleRun} ms` : '',
+        hung && !/exit 1: stale/.test(hung) ? 'a hung rec-segment judged healthy' : '',
+        trashed.length ? 'fresh recordings trashed' : '',
+      ].filter(Boolean);
+      return { recoveryMs: failed.length ? null : w.worstStaleRun, visible, note: failed.length ? `NOT RECOVERED: ${failed.join(', ')}; ${note}` : note };
     },
   }).then((r) => {
     r.detail = { ...(r.detail as object), clock: clock.steps, named };
@@ -238,13 +272,11 @@ async function clockTrial(ctx: TrialContext, startOffsetS: number, plan: (world:
   });
 }
 
-const HOUR = 3600;
-const DAY = 86_400;
 
 export const scenarios: Scenario[] = [
   {
     id: 'clock-back',
-    fault: 'wall clock stepped back 1 h (between events, then mid-event; long form also across midnight and small steps)',
+    fault: 'wall clock stepped back 1 h (between events, then mid-event; long form also across midnight and small steps); then back again with rec-segment hung',
     trials: { short: 1, long: 3 },
     unavailable: noFaketime,
     run: (ctx) => {
@@ -254,17 +286,17 @@ export const scenarios: Scenario[] = [
           return clockTrial(ctx, 0, (w) => [
             { at: middleOf(w, 1), offsetS: -20, label: 'back 20 s' },
             { at: between(w, 2), offsetS: -40, label: 'back 20 s' },
-          ]);
+          ], [], true);
         case 2: {
           // Just after midnight, back 1 h into yesterday's folder.
           const off = toMidnightS() + 8;
-          return clockTrial(ctx, off, (w) => [{ at: between(w, 1), offsetS: off - HOUR, label: 'back 1 h across midnight' }]);
+          return clockTrial(ctx, off, (w) => [{ at: between(w, 1), offsetS: off - HOUR, label: 'back 1 h across midnight' }], [], true);
         }
         default:
           return clockTrial(ctx, 0, (w) => [
             { at: between(w, 0), offsetS: -HOUR, label: 'back 1 h' },
             { at: middleOf(w, 2), offsetS: -2 * HOUR, label: 'back 1 h' },
-          ]);
+          ], [], true);
       }
     },
   },
