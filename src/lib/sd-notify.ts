@@ -7,6 +7,7 @@
 // a desktop, so the watchdog is pinged at most every WATCHDOG_USEC/2.
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
+import { monotonicMs } from './clock.js';
 
 export interface Notifier {
   /** READY=1: start-up is done. */
@@ -58,7 +59,7 @@ export function createNotifier(opts: NotifierOptions = {}): Notifier {
     ready() {
       if (active) send('READY=1');
     },
-    watchdog(now = Date.now()) {
+    watchdog(now = monotonicMs()) {
       if (interval === null || inFlight || now - lastPing < interval) return;
       lastPing = now;
       inFlight = true;

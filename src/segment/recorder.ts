@@ -16,6 +16,7 @@ import { eventName, type EventName } from './naming.js';
 import { WavWriter } from '../lib/wav.js';
 import { atomicWriteJson } from '../lib/atomic-write.js';
 import { FRAME_MS, frameBytes } from '../lib/pcm.js';
+import { ClockStepDetector, monotonicMs } from '../lib/clock.js';
 import type { EventDiscarded, EventFinished, EventLine, EventStarted, SegmenterStatus, Trigger } from '../lib/contracts.js';
 import { StreamEncoder, type StreamEncoderOptions } from '../encode/stream-encoder.js';
 import { containerExtension, type EncoderSettings } from '../encode/settings.js';
@@ -48,6 +49,8 @@ export interface RecorderOptions {
   highpassHz?: number;
   /** Wall clock in ms (tests may pin it). */
   now?: () => number;
+  /** Monotonic clock in ms, for durations and for noticing steps of the wall clock (tests may pin it). */
+  mono?: () => number;
 }
 
 interface OpenEvent {
@@ -84,6 +87,10 @@ export class Recorder {
   private readonly frameBytes: number;
   private readonly wavQueueBytes: number;
   private readonly now: () => number;
+  private readonly mono: () => number;
+  private readonly clockSteps: ClockStepDetector;
+  /** Steps of the wall clock seen (NTP after boot, a bad time source). */
+  clockStepCount = 0;
   private event: OpenEvent | null = null;
   private readonly finishing = new Set<Promise<void>>();
   /** The previous event's finish: lines are printed in event order even if finishes overlap. */
@@ -99,6 +106,8 @@ export class Recorder {
   private readonly meter: LevelMeter;
   gaps = 0;
   lastFrameAt: number | null = null;
+  /** The same moment on the monotonic clock (is the input flowing: a clock step must not say no). */
+  lastFrameMono: number | null = null;
   lastEvent: EventFinished | null = null;
   streamFailures = 0;
   streamLate = 0;
@@ -118,6 +127,8 @@ export class Recorder {
     this.ring = new FrameRing(this.detector.ringFrames, this.frameBytes);
     this.wavQueueBytes = Math.round(((opts.wavQueueMs ?? 30_000) / 1000) * opts.rate) * 2;
     this.now = opts.now ?? Date.now;
+    this.mono = opts.mono ?? monotonicMs;
+    this.clockSteps = new ClockStepDetector(this.now, this.mono);
     this.meter = new LevelMeter(opts.rate, opts.highpassHz ?? 150);
     this.streamHealth = new StreamHealth(opts.stream?.health);
     this.lateQueueBytes = Math.round(((opts.stream?.lateQueueMs ?? 1000) / 1000) * opts.rate) * 2;
@@ -132,14 +143,28 @@ export class Recorder {
   pushFrame(frame: Buffer): void {
     const now = this.now();
     const offsetMs = this.framesIn * FRAME_MS;
+    // A step of the wall clock (NTP setting a Pi's clock after boot) moves the
+    // anchor with it: events from now on are named by the new time, an open
+    // event keeps the name it has, and the step is not an input gap.
+    const step = this.clockSteps.check();
+    if (step !== 0 && this.anchorMs >= 0) {
+      this.anchorMs += step;
+      this.clockStepCount++;
+      this.version++;
+      this.opts.log.warn(
+        { stepMs: Math.round(step), from: new Date(now - step).toISOString(), to: new Date(now).toISOString(), eventOpen: this.event !== null },
+        `wall clock stepped ${step > 0 ? 'forward' : 'back'} by ${Math.abs(Math.round(step / 1000))} s; new events are named by the new time`,
+      );
+    }
     // Wall time follows the stream; input that falls behind real time by over a
-    // second (a stall, a restarted capture, a clock jump) re-anchors it.
+    // second (a stall, a restarted capture) re-anchors it.
     if (this.anchorMs < 0) this.anchorMs = now - offsetMs;
     else if (now - (this.anchorMs + offsetMs) > 1000) {
       this.anchorMs = now - offsetMs;
       this.gaps++;
     }
     this.lastFrameAt = now;
+    this.lastFrameMono = this.mono();
     const { rmsDbfs, peakDbfs, detectDbfs } = this.meter.measure(frame, this.levels);
     const voice = this.opts.vad ? this.opts.vad.isVoice(frame) : false;
     if (voice !== this.last.voice) this.version++;
@@ -219,8 +244,8 @@ export class Recorder {
     const wav = WavWriter.open(wavPath, { rate: this.opts.rate });
     const opusPath = join(this.opts.out, name.day, name.stem + containerExtension(this.opts.stream?.settings?.container ?? 'ogg'));
     let encoder: StreamEncoder | null = null;
-    if (this.opts.stream && !this.streamHealth.allowed(this.now())) {
-      this.opts.log.info({ id: name.id, until: new Date(this.streamHealth.suspendedUntil(this.now()) ?? 0).toISOString() }, 'streaming encode suspended; this event is encoded afterwards');
+    if (this.opts.stream && !this.streamHealth.allowed(this.mono())) {
+      this.opts.log.info({ id: name.id, until: this.suspendedUntilIso() }, 'streaming encode suspended; this event is encoded afterwards');
     } else if (this.opts.stream) {
       try {
         const encOpts: StreamEncoderOptions = { path: opusPath, rate: this.opts.rate, ffmpeg: this.opts.stream.ffmpeg, log: this.opts.log, ...this.opts.stream.settings };
@@ -313,8 +338,8 @@ export class Recorder {
   /** Feed the streaming health policy with how this event's encode went. */
   private judgeStream(ev: OpenEvent, outcome: StreamOutcome, detail: string): void {
     if (outcome === 'late') this.streamLate++;
-    if (this.streamHealth.record(outcome, detail, this.now())) {
-      const until = new Date(this.streamHealth.suspendedUntil(this.now()) ?? 0).toISOString();
+    if (this.streamHealth.record(outcome, detail, this.mono())) {
+      const until = this.suspendedUntilIso() ?? new Date(this.now()).toISOString();
       this.opts.log.warn({ id: ev.name.id, reason: detail, until }, 'streaming encode suspended: the encoder keeps missing its deadline; events are encoded afterwards until then');
     }
     this.version++;
@@ -437,9 +462,11 @@ export class Recorder {
     while (this.finishing.size) await Promise.all([...this.finishing]);
   }
 
+  /** The suspension is kept on the monotonic clock (a clock step neither stretches nor ends it); shown in wall time. */
   private suspendedUntilIso(): string | null {
-    const until = this.streamHealth.suspendedUntil(this.now());
-    return until === null ? null : new Date(until).toISOString();
+    const mono = this.mono();
+    const until = this.streamHealth.suspendedUntil(mono);
+    return until === null ? null : new Date(this.now() + (until - mono)).toISOString();
   }
 
   /** The parts of segmenter_status.json that the recorder knows. */
@@ -481,7 +508,7 @@ export class Recorder {
         failures: this.streamFailures,
         late: this.streamLate,
         queueFrames: ev?.encoder ? Math.ceil(ev.encoder.queuedBytes / this.frameBytes) : 0,
-        suspended: this.opts.stream !== null && !this.streamHealth.allowed(this.now()),
+        suspended: this.opts.stream !== null && !this.streamHealth.allowed(this.mono()),
         suspendedUntil: this.suspendedUntilIso(),
         suspendReason: this.streamHealth.reason,
       },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { replaceFileQuickly } from '../lib/atomic-write.js';
 import { freeBytes } from '../lib/disk.js';
+import { ClockStepDetector, monotonicMs } from '../lib/clock.js';
 import type { SegmenterStatus } from '../lib/contracts.js';
 import type { Recorder } from './recorder.js';
 
@@ -34,7 +35,7 @@ export const CAPTURING_WINDOW_MS = 2000;
 
 export class StatusWriter {
   private timer: NodeJS.Timeout | undefined;
-  private lastWrite = 0;
+  private lastWrite = -Infinity;
   private lastVersion = -1;
   private lastLevel = 0;
   private lastCapturing: boolean | null = null;
@@ -44,7 +45,9 @@ export class StatusWriter {
   // Spool and disk usage change slowly: scanned at most every heartbeat, not on
   // every 250 ms write (a scan stats every file in the spool).
   private usage: { pendingJobs: number; bytes: number; spoolFree: number | null; diskFree: number | null } | undefined;
-  private usageAt = 0;
+  private usageAt = -Infinity;
+  /** updatedAt is wall time, but due-ness is measured on the monotonic clock: a step back of the wall clock must not silence the heartbeat. */
+  private readonly clockSteps = new ClockStepDetector();
   writes = 0;
 
   constructor(private readonly opts: StatusWriterOptions) {}
@@ -70,8 +73,11 @@ export class StatusWriter {
     // every 250 ms for every small wobble was most of rec-segment's CPU at real time.
     // So does audio stopping or starting again: monitors read `capturing` (rec-status --check).
     const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 3 || this.capturingNow() !== this.lastCapturing;
-    const due = Date.now() - this.lastWrite >= (this.opts.heartbeatMs ?? 5000);
-    if (force || changed || due) await this.write();
+    const due = monotonicMs() - this.lastWrite >= (this.opts.heartbeatMs ?? 5000);
+    // After a step of the wall clock the file's updatedAt is on the old time:
+    // readers would call it stale (or, stepped back, from the future) until rewritten.
+    const stepped = this.clockSteps.check() !== 0;
+    if (force || changed || due || stepped) await this.write();
   }
 
   async build(): Promise<SegmenterStatus> {
@@ -82,9 +88,9 @@ export class StatusWriter {
       const size = (await stat(join(this.opts.out, rest.event.partialPath)).catch(() => undefined))?.size;
       rest.event.eventSizeBytes = size ?? 0;
     }
-    if (!this.usage || Date.now() - this.usageAt >= (this.opts.heartbeatMs ?? 5000)) {
+    if (!this.usage || monotonicMs() - this.usageAt >= (this.opts.heartbeatMs ?? 5000)) {
       this.usage = { ...(await spoolUsage(this.opts.spool)), spoolFree: await freeBytes(this.opts.spool), diskFree: await freeBytes(this.opts.out) };
-      this.usageAt = Date.now();
+      this.usageAt = monotonicMs();
     }
     const { spoolFree, diskFree, ...usage } = this.usage;
     return {
@@ -101,8 +107,9 @@ export class StatusWriter {
 
   /** Frames arrived within the last CAPTURING_WINDOW_MS. */
   private capturingNow(): boolean {
-    const lastFrame = this.opts.recorder.lastFrameAt;
-    return lastFrame !== null && Date.now() - lastFrame < CAPTURING_WINDOW_MS;
+    // The monotonic clock: a step of the wall clock must not flip `capturing`.
+    const lastFrame = this.opts.recorder.lastFrameMono;
+    return lastFrame !== null && monotonicMs() - lastFrame < CAPTURING_WINDOW_MS;
   }
 
   private write(): Promise<void> {
@@ -119,7 +126,7 @@ export class StatusWriter {
       this.lastCapturing = status.capturing;
       // The status lives on tmpfs and is rewritten every few seconds: no fsync.
       await replaceFileQuickly(this.opts.path, JSON.stringify(status) + '\n');
-      this.lastWrite = Date.now();
+      this.lastWrite = monotonicMs();
       this.writes++;
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message, path: this.opts.path }, 'cannot write the status file');

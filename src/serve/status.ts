@@ -4,7 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { SegmenterStatus } from '../lib/contracts.js';
-import { STALE_AFTER_MS, statusProblem } from '../status/read-status.js';
+import { STALE_AFTER_MS, statusAgeMs, statusProblem } from '../status/read-status.js';
 import { DAY_DIR } from '../lib/recordings.js';
 import { parseName } from './names.js';
 import type { RecordingJson } from './recording-json.js';
@@ -98,7 +98,7 @@ export class StatusReader {
   private view(status: SegmenterStatus | null, reason: string | null, now: number): StatusView {
     if (!status) return { running: false, stale: false, reason, statusFile: this.path, ageMs: null, live: null, recording: null, status: null };
     const updated = Date.parse(status.updatedAt);
-    const ageMs = Number.isFinite(updated) ? Math.max(0, now - updated) : null;
+    const ageMs = Number.isFinite(updated) ? statusAgeMs(updated, now) : null;
     const stale = ageMs === null || ageMs > STALE_AFTER_MS;
     const loc = stale ? null : partialLocation(status.event?.partialPath);
     const live: LiveEvent | null =
@@ -113,7 +113,7 @@ export class StatusReader {
     return {
       running: !stale,
       stale,
-      reason: stale ? `segmenter not running: status last updated ${ageMs === null ? 'at an unknown time' : `${Math.round(ageMs / 1000)} s ago`}` : null,
+      reason: stale ? `segmenter not running: status last updated ${ageMs === null ? 'at an unknown time' : `${Math.round(ageMs / 1000)} s ${updated > now ? 'in the future (the clock stepped back)' : 'ago'}`}` : null,
       statusFile: this.path,
       ageMs,
       live,

@@ -5,6 +5,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { monotonicMs } from '../lib/clock.js';
 
 export interface TailOptions {
   signal?: AbortSignal;
@@ -41,14 +42,14 @@ export async function* tailGrowingFile(path: string, opts: TailOptions = {}): As
   opts.signal?.addEventListener('abort', onAbort);
   try {
     let pos = 0;
-    let lastGrowth = Date.now();
+    let lastGrowth = monotonicMs();
     while (!opts.signal?.aborted) {
       // A fresh buffer per chunk: the consumer may hold on to what was yielded.
       const buf = Buffer.allocUnsafe(chunk);
       const { bytesRead } = await fh.read(buf, 0, chunk, pos);
       if (bytesRead > 0) {
         pos += bytesRead;
-        lastGrowth = Date.now();
+        lastGrowth = monotonicMs();
         yield bytesRead === chunk ? buf : buf.subarray(0, bytesRead);
         continue;
       }
@@ -61,7 +62,7 @@ export async function* tailGrowingFile(path: string, opts: TailOptions = {}): As
         if (pos >= (await fh.stat()).size) return;
         continue;
       }
-      if (Date.now() - lastGrowth > idleTimeoutMs) return;
+      if (monotonicMs() - lastGrowth > idleTimeoutMs) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
         wake = () => {

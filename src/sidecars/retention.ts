@@ -9,6 +9,17 @@ import type { Logger } from 'pino';
 import { archivedMarker, dayFolders, exists, filesOfStem, keepMarker, moveStem, recordingsOfDay, trashDir, type RecordingRef } from '../lib/recordings.js';
 import { localDay } from '../segment/naming.js';
 import { diskUsagePercent } from '../lib/disk.js';
+import { CLOCK_FLOOR_DAY } from '../lib/clock.js';
+
+/** Midnight UTC of CLOCK_FLOOR_DAY: file times before it were stamped by a clock that was not set. */
+const CLOCK_FLOOR_MS = Date.parse(`${CLOCK_FLOOR_DAY}T00:00:00Z`);
+
+/**
+ * Named by a clock that had not been set (a Pi without a real-time clock records
+ * into 1970-01-01 until NTP steps the clock): the folder's age is unknown, and it
+ * most likely holds the newest recordings, made since the last boot.
+ */
+export const unsetClockDay = (day: string): boolean => day < CLOCK_FLOOR_DAY;
 
 export interface RetentionPolicy {
   /** Remove oldest recordings while the disk is fuller than this (percent, like df). */
@@ -38,6 +49,9 @@ export class Retention {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Day folders already reported as dated by an unset clock (logged once each). */
+  private readonly reported = new Set<string>();
+
   private async removable(r: RecordingRef): Promise<boolean> {
     if (await exists(keepMarker(this.out, r))) return false;
     if (this.policy.archiving && !(await exists(archivedMarker(this.out, r)))) return false;
@@ -52,7 +66,8 @@ export class Retention {
     for (const day of await dayFolders(trash)) {
       for (const name of await readdir(join(trash, day)).catch(() => [] as string[])) {
         const st = await stat(join(trash, day, name)).catch(() => null);
-        if (st && st.ctimeMs < trashCutoff) {
+        // A ctime before CLOCK_FLOOR_DAY was stamped before the clock was set: age unknown, kept.
+        if (st && st.ctimeMs < trashCutoff && st.ctimeMs >= CLOCK_FLOOR_MS) {
           await rm(join(trash, day, name), { force: true });
           result.purged++;
         }
@@ -63,6 +78,13 @@ export class Retention {
       const cutoffDay = localDay(new Date(this.now() - this.policy.keepDays * 86_400_000));
       for (const day of await dayFolders(this.out)) {
         if (day >= cutoffDay) break;
+        if (unsetClockDay(day)) {
+          if (!this.reported.has(day)) {
+            this.reported.add(day);
+            this.log.warn({ day, floor: CLOCK_FLOOR_DAY }, 'retention: this day folder was named before the clock was set (no RTC, NTP not yet synced): its age is unknown, so --keep-days leaves it');
+          }
+          continue;
+        }
         for (const r of await recordingsOfDay(this.out, day)) {
           if (!(await this.removable(r))) continue;
           await moveStem(this.out, trash, day, r.stem);
@@ -101,7 +123,9 @@ export class Retention {
   }
 
   private async *oldestFirst(root: string, inTrash: boolean): AsyncGenerator<RecordingRef & { root: string }> {
-    for (const day of await dayFolders(root)) {
+    // Days named by an unset clock are not the oldest but most likely the newest: last.
+    const days = await dayFolders(root);
+    for (const day of [...days.filter((d) => !unsetClockDay(d)), ...days.filter(unsetClockDay)]) {
       for (const r of await recordingsOfDay(root, day)) {
         if (inTrash || (await this.removable(r))) yield { ...r, root };
       }

@@ -13,6 +13,7 @@ import { freeBytes } from '../lib/disk.js';
 import { ArchiveError, PermanentJobError, finishStage, jobPaths, moveToFailed, readJob, recordingStage, type JobContext } from './job.js';
 import type { Retention, RetentionResult } from './retention.js';
 import { rebuildJob } from './rebuild.js';
+import { monotonicMs } from '../lib/clock.js';
 
 export interface RecordingReady {
   type: 'recording.ready';
@@ -44,6 +45,7 @@ export interface RunnerOptions {
 interface Entry {
   job: EventFinished;
   attempts: number;
+  /** When the next attempt is due, on the monotonic clock (a step of the wall clock must not hold a retry back for hours). */
   retryAt: number;
   stage: 1 | 2;
   lastError: string | null;
@@ -153,7 +155,7 @@ export class Runner {
   idle(ignoreRetries: boolean): Promise<void> {
     return new Promise((resolve) => {
       const check = () => {
-        const active = [...this.entries.values()].filter((e) => !(ignoreRetries && e.attempts > 0 && e.retryAt > Date.now())).length;
+        const active = [...this.entries.values()].filter((e) => !(ignoreRetries && e.attempts > 0 && e.retryAt > monotonicMs())).length;
         if (active === 0 && !this.busy1 && !this.busy2 && !this.scanning) resolve();
         else this.idleWaiters.push(check);
       };
@@ -181,7 +183,7 @@ export class Runner {
   }
 
   private nextDue(stage: 1 | 2): Entry | undefined {
-    const now = Date.now();
+    const now = monotonicMs();
     let best: Entry | undefined;
     const pool = stage === 1 ? [...this.entries.values()].filter((e) => e.stage === 1) : this.stage2;
     for (const e of pool) if (e.retryAt <= now && (!best || e.job.id < best.job.id)) best = e;
@@ -190,10 +192,10 @@ export class Runner {
 
   /** Wake up when the earliest retry is due. */
   private scheduleWake(): void {
-    const times = [...this.entries.values()].map((e) => e.retryAt).filter((t) => t > Date.now());
+    const times = [...this.entries.values()].map((e) => e.retryAt).filter((t) => t > monotonicMs());
     clearTimeout(this.wakeTimer);
     if (times.length && !this.stopping) {
-      this.wakeTimer = setTimeout(() => this.kick(), Math.min(...times) - Date.now() + 5);
+      this.wakeTimer = setTimeout(() => this.kick(), Math.min(...times) - monotonicMs() + 5);
       this.wakeTimer.unref();
     }
   }
@@ -300,7 +302,7 @@ export class Runner {
   private retryLater(e: Entry, why: string, delayMs: number): void {
     e.attempts++;
     e.lastError = why;
-    e.retryAt = Date.now() + delayMs;
+    e.retryAt = monotonicMs() + delayMs;
     this.counts.retries++;
     this.log.warn({ id: e.job.id, stage: e.stage, err: why, retryInMs: delayMs }, 'job not done; it stays in the spool and is tried again');
   }
@@ -359,7 +361,7 @@ export class Runner {
       pid: process.pid,
       jobs: {
         pending: entries.length,
-        waitingRetry: entries.filter((e) => e.retryAt > Date.now()).length,
+        waitingRetry: entries.filter((e) => e.retryAt > monotonicMs()).length,
         finishing: this.stage2.length,
         ...this.counts,
       },

@@ -28,8 +28,21 @@ export async function readStatus(path: string, now = Date.now(), staleAfterMs = 
   const problem = statusProblem(value);
   if (problem) return { ok: false, reason: 'corrupt', message: `${path}: corrupt, ${problem}` };
   const status = value as SegmenterStatus;
-  const ageMs = Math.max(0, now - Date.parse(status.updatedAt));
+  const ageMs = statusAgeMs(Date.parse(status.updatedAt), now, staleAfterMs);
   return { ok: true, status, ageMs, stale: ageMs > staleAfterMs };
+}
+
+/**
+ * How old a status stamped `updatedMs` is at `now` (both wall clock). A stamp
+ * up to `toleranceMs` in the future counts as fresh (age 0); one further ahead
+ * was written before the wall clock stepped back (NTP correcting a clock that
+ * ran ahead) and not since — a running rec-segment rewrites it within 250 ms
+ * of a step — so its distance from now is returned as its age: it is judged
+ * stale, never fresh for the hour the clock went back.
+ */
+export function statusAgeMs(updatedMs: number, now: number, toleranceMs = STALE_AFTER_MS): number {
+  const age = now - updatedMs;
+  return age >= -toleranceMs ? Math.max(0, age) : -age;
 }
 
 /**

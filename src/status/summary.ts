@@ -11,9 +11,10 @@ export interface HealthThresholds {
   minFreeBytes: number;
 }
 
-export function checkHealth(s: SegmenterStatus, ageMs: number, th: HealthThresholds): string[] {
+export function checkHealth(s: SegmenterStatus, ageMs: number, th: HealthThresholds, now = Date.now()): string[] {
   const problems: string[] = [];
-  if (ageMs > th.maxAgeMs) problems.push(`stale: updated ${seconds(ageMs)} ago (rec-segment not running?)`);
+  if (ageMs > th.maxAgeMs && Date.parse(s.updatedAt) > now) problems.push(`stale: updated ${seconds(ageMs)} in the future (the clock stepped back since; rec-segment not running?)`);
+  else if (ageMs > th.maxAgeMs) problems.push(`stale: updated ${seconds(ageMs)} ago (rec-segment not running?)`);
   else if (!s.capturing) problems.push('not capturing: no audio arriving');
   if (s.spool.pendingJobs > th.maxPendingJobs) problems.push(`spool backing up: ${s.spool.pendingJobs} jobs waiting (rec-sidecars not running?)`);
   if (s.spool.error) problems.push(`spool error: ${s.spool.error}`);
