@@ -1,5 +1,6 @@
 // rec-status on a live rec-segment (during an event, then stale after it stops)
 // and on hand-made status files: health checks, exit statuses, bad files.
+import { monotonicMs } from '../src/lib/clock.js';
 import t from 'tap';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -133,7 +134,7 @@ t.test('the status file follows audio stopping and starting at once, not at the 
   const snap = fixture();
   const recorder = {
     version: 1,
-    lastFrameAt: Date.now() as number | null,
+    lastFrameMono: monotonicMs() as number | null,
     wavDroppedTotal: 0,
     snapshot: () => ({ input: snap.input, level: snap.level, event: null, lastEvent: null, streamingEncode: snap.streamingEncode, spoolError: null }),
   };
@@ -146,8 +147,8 @@ t.test('the status file follows audio stopping and starting at once, not at the 
   };
   writer.start();
   t.equal(await until(true), true, 'capturing while frames arrive');
-  recorder.lastFrameAt = Date.now() - 3000; // nothing else changes: no version, no level move
+  recorder.lastFrameMono = monotonicMs() - 3000; // nothing else changes: no version, no level move
   t.equal(await until(false), false, 'not capturing within a tick of the last frame getting old');
-  recorder.lastFrameAt = Date.now();
+  recorder.lastFrameMono = monotonicMs();
   t.equal(await until(true), true, 'capturing again within a tick');
 });

@@ -15,6 +15,9 @@ import type { Retention, RetentionResult } from './retention.js';
 import { rebuildJob } from './rebuild.js';
 import { monotonicMs } from '../lib/clock.js';
 
+/** Longest wait before retrying a job that failed on a full or read-only disk. */
+const DISK_RECHECK_MS = 10_000;
+
 export interface RecordingReady {
   type: 'recording.ready';
   id: string;
@@ -296,7 +299,11 @@ export class Runner {
     }
     if (this.stopping && err.name === 'AbortError') return;
     const base = this.opts.retryMs ?? 30_000;
-    this.retryLater(e, err.message, Math.min(this.opts.maxRetryMs ?? 30 * 60_000, base * 2 ** e.attempts));
+    const delay = Math.min(this.opts.maxRetryMs ?? 30 * 60_000, base * 2 ** e.attempts);
+    // A full or read-only disk clears by itself (retention, a person): looking
+    // again costs nothing, so it is checked often instead of backing off for minutes.
+    const disk = /\b(ENOSPC|EROFS|EDQUOT)\b/.test(err.message) || ['ENOSPC', 'EROFS', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
+    this.retryLater(e, err.message, disk ? Math.min(delay, DISK_RECHECK_MS) : delay);
   }
 
   private retryLater(e: Entry, why: string, delayMs: number): void {

@@ -277,7 +277,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'clock-back',
     fault: 'wall clock stepped back 1 h (between events, then mid-event; long form also across midnight and small steps); then back again with rec-segment hung',
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     unavailable: noFaketime,
     run: (ctx) => {
       switch (ctx.trial) {
@@ -303,7 +303,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'clock-forward',
     fault: 'wall clock stepped forward by NTP after boot: from 1970 (no RTC) or 2 days stale (fake-hwclock), with --keep-days 7',
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     unavailable: noFaketime,
     run: (ctx) => {
       const retention = ['--keep-days', '7', '--retention-interval', '0.05'];

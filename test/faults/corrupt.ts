@@ -67,7 +67,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'corrupt-status',
     fault: 'segmenter_status.json overwritten with garbage, later cut to half, while running',
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: (ctx) =>
       rigTrial(ctx, {
         speed: 1,
@@ -106,7 +106,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'corrupt-job',
     fault: 'a spool job file cut to half while rec-sidecars is stopped',
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: (ctx) =>
       rigTrial(ctx, {
         speed: 1,
@@ -140,7 +140,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'corrupt-waveform',
     fault: "a finished recording's waveform.json overwritten with garbage (rec-serve running)",
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: (ctx) =>
       rigTrial(ctx, {
         speed: 1,
@@ -220,7 +220,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'half-wav',
     fault: "kill -9 rec-segment mid-event and cut the event's WAV at an odd byte before it restarts",
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: async (ctx) => {
       let cutMs = 0;
       const r = await rigTrial(ctx, {

@@ -58,7 +58,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'capture-stall',
     fault: 'the microphone stalls (no data) for 12 s (long: 2 min), then resumes',
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: (ctx) => {
       const stallMs = ctx.form === 'long' ? 120_000 : 12_000;
       const rnd = prng(ctx.seed ^ 0x57a11);
@@ -100,7 +100,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'capture-restart',
     fault: 'the device goes away 3 times mid-sample (arecord writes 3 stray bytes, exits 1)',
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: (ctx) => {
       const rnd = prng(ctx.seed ^ 0xdead);
       const lengthMs = ctx.form === 'long' ? 60_000 : 26_000;
@@ -144,7 +144,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'odd-chunks-garbage',
     fault: 'the device delivers odd-sized writes, and 300 ms of loud garbage between bursts',
-    trials: { short: 1, long: 3 },
+    trials: { short: 1, long: 2 },
     run: (ctx) => {
       const lengthMs = ctx.form === 'long' ? 60_000 : 26_000;
       // The world is made again inside rigTrial from the same seed: the gap is known now.

@@ -49,7 +49,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'kill-capture',
     fault: 'kill -9 rec-capture (random, mid-event, at an event end)',
-    trials: { short: 1, long: 4 },
+    trials: { short: 1, long: 3 },
     run: (ctx) =>
       rigTrial(ctx, {
         speed: 1,
@@ -72,7 +72,7 @@ export const scenarios: Scenario[] = [
     id: 'kill-segment',
     fault: 'kill -9 rec-segment (random, mid-event, mid-rename)',
     allowance: { ms: 3 * 700, why: 'each kill takes what rec-segment had read from the pipe and not yet written: at most one 64 KiB read, 0.68 s at 48 kHz' },
-    trials: { short: 1, long: 4 },
+    trials: { short: 1, long: 3 },
     run: (ctx) =>
       rigTrial(ctx, {
         speed: 1,
@@ -94,7 +94,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'kill-sidecars',
     fault: 'kill -9 rec-sidecars mid-job',
-    trials: { short: 1, long: 4 },
+    trials: { short: 1, long: 3 },
     run: (ctx) =>
       rigTrial(ctx, {
         fault: async (rig, world) => {
