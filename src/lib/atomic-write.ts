@@ -19,7 +19,8 @@ export async function atomicWriteJson(path: string, value: unknown, opts: { fsyn
  * Only one writer may use a given path (the status writer serialises its writes).
  */
 export async function replaceFileQuickly(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
+  // Fixed, not per process: a temp file left by a killed writer is taken over by the next one.
+  const tmp = `${path}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, path);
 }

@@ -5,6 +5,7 @@
 // comes back, and that no process or file is left behind.
 import { copyFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -621,9 +622,10 @@ async function killServeTrial(ctx: TrialContext): Promise<KillResult> {
     const again = await getJson<StatusAnswer>(`${base}/api/status`, {});
     if (again?.body.live) {
       const r = await listen(port, again.body.live.liveUrl, {}, performance.now() + 1500);
-      // A 404 is right when the event ended between the status read and the request.
-      const after = r.status === 404 ? await getJson<StatusAnswer>(`${base}/api/status`, {}) : null;
-      const ended = after !== null && after.body.live?.liveUrl !== again.body.live.liveUrl;
+      // A 404 ("not live") is right when the event ended between the status read
+      // and the request: its final file is then there.
+      const m = /\/live\/([^/]+)\/([^/]+)\.webm$/.exec(again.body.live.liveUrl);
+      const ended = r.status === 404 && m !== null && existsSync(join(rig.root, m[1]!, `${m[2]}.opus`));
       if (!ended && (r.status !== 200 || r.bytes === 0)) violations.push(`a live listener after the restart got ${r.status} with ${r.bytes} bytes`);
     }
 
