@@ -16,7 +16,7 @@ import { rebuildJob } from './rebuild.js';
 import { monotonicMs } from '../lib/clock.js';
 
 /** Longest wait before retrying a job that failed on a full or read-only disk. */
-const DISK_RECHECK_MS = 10_000;
+const DISK_RECHECK_MS = 5_000;
 
 export interface RecordingReady {
   type: 'recording.ready';
@@ -209,7 +209,7 @@ export class Runner {
     try {
       for (let e = this.nextDue(1); e && !this.stopping; e = this.nextDue(1)) {
         if (!(await this.roomOnDisk())) {
-          this.retryLater(e, 'recordings disk full', 30_000);
+          this.retryLater(e, 'recordings disk full', DISK_RECHECK_MS);
           break;
         }
         try {
