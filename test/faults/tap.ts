@@ -7,6 +7,10 @@ import type { Scenario } from './types.js';
 export function tapScenarios(t: Test, scenarios: Scenario[]): void {
   for (const s of scenarios) {
     t.test(`${s.id}: ${s.fault}`, async (t) => {
+      if (s.longOnly) {
+        t.pass(`long form only (npm run faults): ${s.longOnly}`, { skip: s.longOnly });
+        return;
+      }
       const row = await runScenario(s, 'short');
       if (row.unavailable) {
         t.pass(`not run: ${row.unavailable}`, { skip: row.unavailable });

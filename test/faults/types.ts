@@ -40,6 +40,8 @@ export interface Scenario {
    * up to `ms` per trial; the table shows the real figure.
    */
   allowance?: { ms: number; why: string };
+  /** Why the short (CI) form leaves this scenario to the long form, if it does. */
+  longOnly?: string;
   /** Trials in the short (CI) and long form. */
   trials: { short: number; long: number };
   /** Why it cannot run here (e.g. no permission to mount a tmpfs), or null. Checked before the trials. */
