@@ -97,7 +97,8 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
   const check = (await exists(p.opus)) ? await decodedDuration(ctx.ffmpeg, p.opus, NICE) : null;
   // A WAV that lost frames (the spool was full) is not the reference when the
   // streamed file holds the whole event: that one is kept and the WAV is not used.
-  const wavShort = wav !== null && job.durationMs - wavDurationMs(wav) > DURATION_TOLERANCE_MS;
+  // Only when rec-segment says it dropped WAV frames: a short WAV alone is not enough.
+  const wavShort = wav !== null && (job.wavDroppedFrames ?? 0) > 0 && job.durationMs - wavDurationMs(wav) > DURATION_TOLERANCE_MS;
   const streamWhole = wavShort && check?.ok === true && Math.abs(check.durationMs - job.durationMs) <= DURATION_TOLERANCE_MS;
   if (streamWhole) ctx.log.warn({ id: job.id, wavMs: wavDurationMs(wav), durationMs: job.durationMs }, 'the WAV lost audio; the streamed recording has the whole event and is kept');
   // Without its WAV (released by an earlier run), the job's duration is the reference.
