@@ -2,7 +2,7 @@
 // ground truth, WAVs, jobs, event lines and status checked against the schemas,
 // streaming encode, splitting, manual control, shutdown and crash recovery.
 import t from 'tap';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -199,4 +199,37 @@ t.test('kill -9 while stream-encoding: the next start re-encodes the WAV over th
   t.same(await readdir(join(out, day)), [`${e.stem}.opus`], 'only the final file, no partial');
   const d = await decode(e.opus!);
   t.ok(Math.abs(d.durationMs - e.durationMs) <= 20, `re-encoded ${d.durationMs} ms = WAV ${e.durationMs} ms`);
+});
+
+t.test('a start record left by a kill after its job was written, the job since done by rec-sidecars: removed at the next start, nothing recovered twice', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const spool = join(out, '.spool');
+  const day = join(out, '2026-11-26');
+  await mkdir(spool, { recursive: true });
+  await mkdir(day, { recursive: true });
+  const record = (id: string, stem: string) => ({
+    type: 'event.started',
+    id,
+    day: '2026-11-26',
+    stem,
+    startedAt: '2026-11-26T08:56:14.000Z',
+    startOffsetMs: 0,
+    trigger: 'level',
+    wav: join(spool, `${id}.wav`),
+    partial: join(day, `${stem}.partial.opus`),
+  });
+  // Done: rec-sidecars took the job and the WAV, the final recording is there.
+  await writeFile(join(spool, '20261126T085614Z-ee40.started.json'), JSON.stringify(record('20261126T085614Z-ee40', '08-56-14_level_ee40')));
+  const final = await synth(join(day, '08-56-14_level_ee40.opus'), 'sine=f=440:d=1', ['-ac', '1', '-c:a', 'libopus', '-f', 'ogg']);
+  const before = await readFile(final);
+  // Gone: no WAV, no job, no recording (its job went to failed/, say).
+  await writeFile(join(spool, '20261126T085714Z-ee41.started.json'), JSON.stringify(record('20261126T085714Z-ee41', '08-57-14_level_ee41')));
+  const r = await execa('node', [bin('rec-segment'), '--out', out], { input: '', reject: false });
+  t.equal(r.exitCode, 0, r.stderr);
+  t.same(lines(r.stdout), [], 'no event recovered: there was nothing left to recover');
+  t.same((await readdir(spool)).filter((f) => !f.endsWith('_status.json')), [], 'both start records are gone');
+  t.same(await readFile(final), before, 'the finished recording is untouched');
+  t.match(r.stderr, /start record of an event already finished; removed/);
+  t.match(r.stderr, /start record whose WAV is gone/);
 });

@@ -3,12 +3,14 @@
 // time the event's WAV is intact and its job says `offline-needed`, no partial
 // leaks, and rec-segment keeps real time; a slow encoder suspends streaming.
 import t, { type Test } from 'tap';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { FIXTURES, bin, decode, lines, livePipeline, synth, tempDir } from './helpers.js';
 import { StreamHealth } from '../src/segment/stream-health.js';
+import { cannotMount, mount, umount } from './faults/disk.js';
 import type { EventFinished, EventStarted, SegmenterStatus } from '../src/lib/contracts.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -130,6 +132,48 @@ t.test('stale partials without a WAV: finalised when they decode, kept aside whe
   t.match(r.stderr, /finalised a partial/);
   t.match(r.stderr, /does not decode; moved aside/);
 });
+
+t.test(
+  'the recordings directory turns read-only as the encoder starts: the event still gets its job, and its partial goes once it can',
+  { skip: (await cannotMount()) ?? false },
+  async (t) => {
+    const dir = await tempDir(t);
+    // The recordings on their own tmpfs (the spool stays writable), made read-only by
+    // the "ffmpeg" itself: after the partial was created, before ffmpeg could open it.
+    const out = await mkdtemp(join(tmpdir(), 'rec-ro-'));
+    await mount(out, 4);
+    t.teardown(async () => {
+      await umount(out);
+      await rm(out, { recursive: true, force: true });
+    });
+    const spool = join(dir, 'spool');
+    const ffmpeg = join(dir, 'ffmpeg-ro');
+    await writeFile(ffmpeg, `#!/bin/sh\nmount -o remount,ro ${out}\necho "fake encoder: Read-only file system" >&2\nexit 1\n`, { mode: 0o755 });
+    const tone = await synth(join(dir, 'tone.wav'), 'sine=f=300:d=3,adelay=1000,apad=pad_dur=9', ['-ac', '1']);
+    const run = livePipeline(t, tone, out, ['--hang', '1', '--spool', spool, '--ffmpeg', ffmpeg]).run();
+    const listPartials = async () => (await readdir(out, { recursive: true })).map(String).filter((f) => f.includes('.partial.'));
+    let job: string | undefined;
+    for (let i = 0; i < 100 && !job; i++) {
+      await sleep(100);
+      job = (await readdir(spool).catch(() => [] as string[])).find((f) => f.endsWith('.job.json'));
+    }
+    t.ok(job, 'the event got its job while the directory was read-only');
+    t.equal((await listPartials()).length, 1, 'its partial could not be removed yet');
+    t.same((await readdir(spool)).filter((f) => f.endsWith('.started.json')), [], 'and its start record is gone');
+    await execa('mount', ['-o', 'remount,rw', out]);
+    const r = await run;
+    t.equal(r.exitCode, 0, r.stderr);
+    t.same(await listPartials(), [], 'the partial was removed once the directory was writable again');
+    t.match(r.stderr, /removed the partial of a failed encode/);
+    const finished = finishedOf(r.stdout);
+    t.equal(finished.length, 1, 'one event');
+    t.equal(finished[0]!.encode.mode, 'offline-needed', 'its WAV is to be encoded afterwards');
+    const side = await execa('node', [bin('rec-sidecars'), '--out', out, '--spool', spool, '--min-free', '1'], { reject: false, stdin: 'ignore' });
+    t.equal(side.exitCode, 0, side.stderr);
+    const opus = await decode(finished[0]!.opus!);
+    t.ok(Math.abs(opus.durationMs - finished[0]!.durationMs) <= 20, `after rec-sidecars the recording holds the whole event (${opus.durationMs} ms)`);
+  },
+);
 
 t.test('stream health: two bad events suspend, a bad trial doubles the pause, a good one ends it', async (t) => {
   const h = new StreamHealth({ strikes: 2, firstPauseMs: 1000, maxPauseMs: 3000 });

@@ -47,6 +47,11 @@ export interface EncodeResult {
   signal: string | null;
   stderrTail: string;
   error: string | null;
+  /**
+   * A failed encode's partial that could not be removed (a read-only or vanished
+   * directory): still on disk, for the caller to remove once it can.
+   */
+  partialLeft?: string;
 }
 
 const STDERR_TAIL_BYTES = 2048;
@@ -261,10 +266,19 @@ export class StreamEncoder {
         error = `cannot rename partial: ${(err as Error).message}`;
       }
     }
+    let partialLeft: string | undefined;
     if (error !== null) {
       if (this.opts.keepPartialOnFailure && bytes !== undefined) path = this.partialPath;
       else {
-        await rm(this.partialPath, { force: true });
+        // A directory gone read-only refuses the removal too: reported, never thrown,
+        // so the caller still gets its result (and the WAV still gets its job).
+        await rm(this.partialPath, { force: true }).then(
+          () => undefined,
+          (err: Error) => {
+            partialLeft = this.partialPath;
+            this.opts.log?.warn({ path: this.partialPath, err: err.message }, 'cannot remove the partial of a failed encode yet');
+          },
+        );
         bytes = 0;
       }
     }
@@ -278,6 +292,7 @@ export class StreamEncoder {
       signal: exit.signal,
       stderrTail: this.stderrTail.trim(),
       error,
+      ...(partialLeft ? { partialLeft } : {}),
     };
   }
 }

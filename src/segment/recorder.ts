@@ -18,7 +18,7 @@ import { atomicWriteJson } from '../lib/atomic-write.js';
 import { FRAME_MS, frameBytes } from '../lib/pcm.js';
 import { ClockStepDetector, monotonicMs } from '../lib/clock.js';
 import type { EventDiscarded, EventFinished, EventLine, EventStarted, SegmenterStatus, Trigger } from '../lib/contracts.js';
-import { StreamEncoder, type StreamEncoderOptions } from '../encode/stream-encoder.js';
+import { StreamEncoder, type EncodeResult, type StreamEncoderOptions } from '../encode/stream-encoder.js';
 import { containerExtension, type EncoderSettings } from '../encode/settings.js';
 import { StreamHealth, type StreamHealthConfig, type StreamOutcome } from './stream-health.js';
 
@@ -76,6 +76,9 @@ interface OpenEvent {
   /** The crash-recovery record; removed at the end only once it is on disk. */
   markerWritten: Promise<void>;
 }
+
+/** How often a partial that could not be removed is tried again. */
+const PARTIAL_RETRY_MS = 5_000;
 
 const dbToPower = (db: number) => Math.pow(10, db / 10);
 const powerToDb = (p: number) => (p > 0 ? 10 * Math.log10(p) : -120);
@@ -386,7 +389,8 @@ export class Recorder {
     };
     if (discard) {
       await ev.wav.close().catch(() => undefined);
-      await ev.encoder?.abort('event discarded');
+      const aborted = await ev.encoder?.abort('event discarded').catch(() => null);
+      if (aborted?.partialLeft) this.removeLater(aborted.partialLeft);
       await rm(ev.wavPath, { force: true });
       await rm(startedFile, { force: true });
       const line: EventDiscarded = {
@@ -405,9 +409,14 @@ export class Recorder {
         () => null,
         (err: Error) => err,
       ),
-      ev.encoder?.close() ?? Promise.resolve(null),
+      // Whatever goes wrong with the streamed file, the event still gets its job.
+      ev.encoder
+        ?.close()
+        .catch((err: Error): EncodeResult => ({ ok: false, path: ev.opusPath, bytes: 0, durationMs: 0, droppedFrames: 0, exitCode: null, signal: null, stderrTail: '', error: err.message })) ??
+        Promise.resolve(null),
     ]);
     if (wavResult) this.noteSpoolError(wavResult);
+    if (enc?.partialLeft) this.removeLater(enc.partialLeft);
     if (enc && !enc.ok) {
       this.streamFailures++;
       this.opts.log.warn({ id: ev.name.id, error: enc.error }, 'streaming encode failed; the WAV will be encoded afterwards');
@@ -451,6 +460,29 @@ export class Recorder {
     this.lastEvent = line;
     this.version++;
     this.opts.emit(line);
+  }
+
+  /**
+   * A failed encode's partial that its directory would not let go (read-only):
+   * removed as soon as it can be, so no dead "recording" row stays on the
+   * dashboard. At shutdown it is tried once more, then left to the next start's
+   * recovery.
+   */
+  private removeLater(path: string): void {
+    const p = (async () => {
+      while (!this.draining.signal.aborted) {
+        await sleep(PARTIAL_RETRY_MS, undefined, { signal: this.draining.signal }).catch(() => undefined);
+        try {
+          await rm(path, { force: true });
+          this.opts.log.info({ path }, 'removed the partial of a failed encode');
+          return;
+        } catch {
+          // still refused; try again
+        }
+      }
+    })();
+    this.finishing.add(p);
+    void p.finally(() => this.finishing.delete(p));
   }
 
   /** End of input or shutdown: finish the open event and wait for every pending finish. */

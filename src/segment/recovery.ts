@@ -105,6 +105,17 @@ export async function recoverSpool(
       log.warn({ marker, err: (err as Error).message }, 'unreadable start record in the spool; left in place');
       continue;
     }
+    if (!(await stat(started.wav).catch(() => null))) {
+      // No job and no WAV: the event was finished and rec-sidecars has already
+      // taken its job (a kill between the job's write and this record's removal),
+      // or its WAV went to failed/. Nothing is left here to recover.
+      const final = started.partial ? finalPathFor(started.partial) : join(out, started.day, `${started.stem}.opus`);
+      const done = await stat(final).catch(() => null);
+      await rm(marker, { force: true });
+      if (done) log.info({ id }, 'start record of an event already finished; removed');
+      else log.warn({ id, wav: started.wav }, 'start record whose WAV is gone (handled by rec-sidecars or removed); removed, nothing to recover');
+      continue;
+    }
     try {
       const info = await repairWav(started.wav);
       const durationMs = Math.round((info.dataBytes / 2 / info.rate) * 1000);

@@ -10,15 +10,15 @@ import { rigTrial, sleepUntilWorld, pendingWork } from './trial.js';
 import type { Scenario } from './types.js';
 import type { Rig } from './rig.js';
 
-async function mount(dir: string, sizeMb: number): Promise<void> {
+export async function mount(dir: string, sizeMb: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   await execa('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir]);
 }
 
-const umount = (dir: string) => execa('umount', ['-l', dir], { reject: false });
+export const umount = (dir: string) => execa('umount', ['-l', dir], { reject: false });
 
 /** Null when this machine lets us mount a tmpfs (root, or CAP_SYS_ADMIN). */
-async function cannotMount(): Promise<string | null> {
+export async function cannotMount(): Promise<string | null> {
   const dir = await mkdtemp(join(tmpdir(), 'rec-mount-'));
   try {
     await mount(dir, 1);
@@ -45,11 +45,10 @@ async function caughtUp(rig: Rig, lifted: number): Promise<number | null> {
   return took === null ? null : Date.now() - lifted;
 }
 
-function diskScenario(id: string, fault: string, where: 'spool' | 'out', inject: (dir: string) => Promise<() => Promise<void>>, longOnly?: string): Scenario {
+function diskScenario(id: string, fault: string, where: 'spool' | 'out', inject: (dir: string) => Promise<() => Promise<void>>): Scenario {
   return {
     id,
     fault,
-    ...(longOnly ? { longOnly } : {}),
     trials: { short: 1, long: 2 },
     unavailable: cannotMount,
     run: async (ctx) => {
@@ -109,6 +108,6 @@ export const scenarios: Scenario[] = [
     return async () => {
       await execa('mount', ['-o', 'remount,rw', dir]);
     };
-  }, 'its short trial once left an event open in CI (spool start record, WAV and partial left; cause not found yet); it passes here and in the long form'),
+  }),
 ];
 

@@ -71,8 +71,7 @@ export const scenarios: Scenario[] = [
   {
     id: 'kill-segment',
     fault: 'kill -9 rec-segment (random, mid-event, mid-rename)',
-    longOnly: 'its short trial once left an event open in CI (did not settle: start record, WAV and partial left), like read-only; cause not found yet',
-    allowance: { ms: 3 * 700, why: 'each kill takes what rec-segment had read from the pipe and not yet written: at most one 64 KiB read, 0.68 s at 48 kHz' },
+    allowance: { ms: 3 * 700, why: 'a kill takes what rec-segment held only in memory: the onset frames of a sound not yet long enough to open an event, and the read it was working through (at most 64 KiB, 0.68 s at 48 kHz); measured 0' },
     trials: { short: 1, long: 3 },
     run: (ctx) =>
       rigTrial(ctx, {

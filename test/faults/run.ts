@@ -22,6 +22,7 @@ export async function runScenario(s: Scenario, form: 'short' | 'long', onTrial?:
     const ctx: TrialContext = { seed: 1000 + i * 7919 + [...s.id].reduce((h, c) => h * 31 + c.charCodeAt(0), 0) % 10007, trial: i, dir, form };
     try {
       const r = await s.run(ctx).catch((err: Error) => ({ audioLostMs: NaN, leaked: [], recoveryMs: null, visible: null, note: `trial failed: ${err.message}` }) as TrialResult);
+      if (!(r.audioLostMs === 0 && r.leaked.length === 0 && r.recoveryMs !== null)) r.diagnosis = await diagnosis(dir);
       trials.push(r);
       onTrial?.(r, i);
     } finally {
@@ -30,6 +31,17 @@ export async function runScenario(s: Scenario, form: 'short' | 'long', onTrial?:
     }
   }
   return { scenario: s, trials, unavailable };
+}
+
+/** The last warnings and errors of each stage's log: what a failed trial leaves to go on. */
+async function diagnosis(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const stage of ['capture', 'segment', 'sidecars']) {
+    const text = await readFile(join(dir, `${stage}.log`), 'utf8').catch(() => '');
+    const worth = text.split('\n').filter((l) => /"level":[4-6]0/.test(l) || (l && !l.startsWith('{')));
+    out.push(...worth.slice(-15).map((l) => `${stage}: ${l.slice(0, 400)}`));
+  }
+  return out;
 }
 
 export function table(rows: Row[]): string {
@@ -56,6 +68,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const row = await runScenario(s, form, (r, i) => {
       console.error(`${s.id} #${i + 1}: lost ${r.audioLostMs} ms, leaked ${r.leaked.length}${r.leaked.length ? ` (${r.leaked.join(', ')})` : ''}, recovery ${r.recoveryMs} ms; ${r.note ?? ''}`);
       if (process.env.FAULTS_DETAIL) console.error(JSON.stringify(r.detail));
+      if (r.diagnosis) console.error(r.diagnosis.join('\n'));
     });
     rows.push(row);
   }

@@ -19,10 +19,11 @@ export function tapScenarios(t: Test, scenarios: Scenario[]): void {
       for (const [i, r] of row.trials.entries()) {
         const n = `trial ${i + 1}`;
         t.comment(`${n}: ${r.note ?? ''}`);
-        if (s.allowance) t.ok(r.audioLostMs <= s.allowance.ms, `${n}: ${r.audioLostMs} ms lost, within ${s.allowance.ms} ms (${s.allowance.why})`, { detail: r.detail });
-        else t.equal(r.audioLostMs, 0, `${n}: no audio lost`, { detail: r.detail });
-        t.same(r.leaked, [], `${n}: no file left behind`);
-        t.not(r.recoveryMs, null, `${n}: recovered by itself (${r.recoveryMs} ms)`);
+        const extra = { detail: r.detail, ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}) };
+        if (s.allowance) t.ok(r.audioLostMs <= s.allowance.ms, `${n}: ${r.audioLostMs} ms lost, within ${s.allowance.ms} ms (${s.allowance.why})`, extra);
+        else t.equal(r.audioLostMs, 0, `${n}: no audio lost`, extra);
+        t.same(r.leaked, [], `${n}: no file left behind`, extra);
+        t.not(r.recoveryMs, null, `${n}: recovered by itself (${r.recoveryMs} ms)`, extra);
         t.ok(r.visible, `${n}: the failure is visible (${r.visible})`);
       }
     });

@@ -17,6 +17,8 @@ export interface TrialResult {
   note?: string;
   /** Raw figures for debugging a failed trial (printed, not tabulated). */
   detail?: unknown;
+  /** For a trial that failed: the warnings and errors the pipeline logged (the trial's folder is gone by then). */
+  diagnosis?: string[];
 }
 
 export interface TrialContext {

@@ -86,11 +86,16 @@ export async function toneRuns(path: string, rate = 48000): Promise<ToneRun[] | 
     }
     const a = f;
     while (f < frames && loud(f)) f++;
-    // The median over 100 ms windows: a codec transient at an edge cannot move it.
+    // The frequency of the run's inside: its first and last frames are partly the
+    // noise around the tone (a burst starts mid-frame), whose zero crossings would
+    // count as a much higher tone; measured without them, as the median over 100 ms
+    // windows, so a codec transient cannot move it either.
+    const inA = f - a >= 3 ? (a + 1) * frame : a * frame;
+    const inB = f - a >= 3 ? (f - 1) * frame : f * frame;
     const win = rate / 10;
     const estimates: number[] = [];
-    for (let w = a * frame; w + win <= f * frame || estimates.length === 0; w += win) {
-      const end = Math.min(w + win, f * frame);
+    for (let w = inA; w + win <= inB || estimates.length === 0; w += win) {
+      const end = Math.min(w + win, inB);
       let crossings = 0;
       let prev = pcm.readInt16LE(w * 2);
       for (let i = w + 1; i < end; i++) {
