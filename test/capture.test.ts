@@ -3,6 +3,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { FIXTURES, bin, measurePcm, synth, tempDir } from './helpers.js';
 
@@ -87,6 +88,29 @@ t.test('a source that keeps dying is restarted and the stream stays frame-aligne
   const stderr = Buffer.from(r.stderr).toString();
   t.match(stderr, /capture source lost \(arecord exited with status 1: arecord: main:831: audio open error/);
   t.match(stderr, /partial frame dropped/);
+});
+
+t.test('a source that stalls without exiting is killed after --stall-timeout and started again', async (t) => {
+  const dir = await tempDir(t);
+  const counter = join(dir, 'starts');
+  const hangs = ['--device', 'fake', '--arecord', join(FIXTURES, 'arecord-hangs.mjs'), '--retry-delay', '0.05', '--duration', '0.6'];
+  const t0 = performance.now();
+  const r = await capture([...hangs, '--stall-timeout', '1'], { env: { FAKE_ARECORD_COUNTER: counter } });
+  const elapsed = performance.now() - t0;
+  t.equal(r.exitCode, 0);
+  const pcm = Buffer.from(r.stdout);
+  t.equal(pcm.length, 57600, '0.6 s of audio: 0.3 s from each run');
+  t.equal((await readFile(counter, 'utf8')).length, 2, 'the hung source was started again once');
+  t.equal(pcm.readInt16LE(pcm.length - 2), 2014, 'the last frame is the second run\'s');
+  t.ok(elapsed >= 1000, `the restart waited for the stall timeout (${elapsed.toFixed(0)} ms)`);
+  t.match(Buffer.from(r.stderr).toString(), /capture source stalled: no audio for 1\.0 s; restarting it/);
+  // Without the watchdog the same source hangs for good.
+  const off = execa('node', [bin('rec-capture'), ...hangs, '--stall-timeout', '0'], { env: { FAKE_ARECORD_COUNTER: join(dir, 'starts-off') }, reject: false, encoding: 'buffer' });
+  await sleep(2500);
+  t.equal(off.exitCode, null, 'with --stall-timeout 0 it is still waiting after 2.5 s');
+  t.equal((await readFile(join(dir, 'starts-off'), 'utf8')).length, 1, 'on its first run');
+  off.kill('SIGTERM');
+  await off;
 });
 
 t.test('--channels 2 opens the device in stereo and downmixes to mono', async (t) => {

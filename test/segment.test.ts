@@ -10,6 +10,7 @@ import { DEMO, DEMO_TRUTH, bin, decode, lines, livePipeline, segmentFile, synth,
 import { schemaError, type EventFinished, type EventLine } from '../src/lib/contracts.js';
 import { readWavInfo } from '../src/lib/wav.js';
 import { scoreEvents, type TruthEvent } from '../src/segment/score.js';
+import { eventName } from '../src/segment/naming.js';
 
 t.test('the demo: every true event caught, no onset clipped, outputs as the contracts say', async (t) => {
   const dir = await tempDir(t);
@@ -232,4 +233,29 @@ t.test('a start record left by a kill after its job was written, the job since d
   t.same(await readFile(final), before, 'the finished recording is untouched');
   t.match(r.stderr, /start record of an event already finished; removed/);
   t.match(r.stderr, /start record whose WAV is gone/);
+});
+
+t.test('an empty start record (a kill between its creation and its write): the event is rebuilt from its id and WAV and recovered', async (t) => {
+  const dir = await tempDir(t);
+  const out = join(dir, 'rec');
+  const spool = join(out, '.spool');
+  const name = eventName(new Date('2026-11-26T09:36:49Z'), 'vad', 'a601');
+  await mkdir(spool, { recursive: true });
+  await mkdir(join(out, name.day), { recursive: true });
+  await synth(join(spool, `${name.id}.wav`), 'sine=f=350:d=2.24', ['-ac', '1', '-ar', '48000', '-c:a', 'pcm_s16le']);
+  await writeFile(join(spool, `${name.id}.started.json`), '');
+  // The stream encoder had started: its partial holds less than the WAV.
+  await writeFile(join(out, name.day, `${name.stem}.partial.opus`), Buffer.from('OggS cut short'));
+  const r = await execa('node', [bin('rec-segment'), '--out', out], { input: '', reject: false });
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(r.stderr, /unreadable start record; rebuilt from its id and its WAV/);
+  const recovered = lines(r.stdout).filter((e): e is EventFinished => e.type === 'event.finished');
+  t.equal(recovered.length, 1, 'the event is recovered');
+  const e = recovered[0]!;
+  t.match(e, { id: name.id, day: name.day, stem: name.stem, trigger: 'vad', endReason: 'recovered', encode: { mode: 'offline', error: null } });
+  t.equal(schemaError('event.schema.json', e), null);
+  t.same(await readdir(join(out, name.day)), [`${name.stem}.opus`], 'the partial was replaced by the final file');
+  const d = await decode(e.opus!);
+  t.ok(Math.abs(d.durationMs - 2240) <= 20, `the recording holds the whole WAV (${d.durationMs} ms)`);
+  t.same((await readdir(spool)).filter((f) => f.endsWith('.started.json')), [], 'no start record left');
 });

@@ -1,5 +1,7 @@
 // Runs a capture source (one or two piped processes) and keeps it running: a lost
-// device or a dead arecord/ffmpeg is logged and started again with backoff.
+// device or a dead arecord/ffmpeg is logged and started again with backoff, and
+// one that stops delivering audio without exiting (a hung USB device) is killed
+// and started again.
 // Output is cut into whole frames per run, so a process dying mid-frame never
 // leaves a misaligned stream downstream: its partial frame is dropped and logged.
 import { Writable } from 'node:stream';
@@ -23,6 +25,11 @@ export interface SupervisorOptions {
   maxRetryDelayMs?: number;
   /** A run that delivered at least this much audio (bytes) resets the backoff. */
   healthyRunBytes?: number;
+  /**
+   * A source that delivers nothing for this long (ms) while still running is
+   * stalled: killed and restarted. 0 or absent: never (a file or stdin may pause).
+   */
+  stallTimeoutMs?: number;
   signal: AbortSignal;
 }
 
@@ -41,7 +48,7 @@ export interface SupervisorResult {
 }
 
 interface Run {
-  done: Promise<{ exits: StageExit[]; bytes: number }>;
+  done: Promise<{ exits: StageExit[]; bytes: number; stalled: boolean }>;
   kill: () => void;
 }
 
@@ -97,11 +104,32 @@ function startRun(opts: SupervisorOptions): Run {
     },
   });
   const last = procs.at(-1)!;
+  // The watchdog counts on the monotonic clock: a step of the wall clock is not a stall.
+  let stalled = false;
+  let watchdog: NodeJS.Timeout | undefined;
+  if (opts.stallTimeoutMs) {
+    const limit = opts.stallTimeoutMs;
+    let lastData = performance.now();
+    last.stdout.on('data', () => (lastData = performance.now()));
+    watchdog = setInterval(
+      () => {
+        if (performance.now() - lastData < limit) return;
+        stalled = true;
+        clearInterval(watchdog);
+        opts.log.warn({ stallTimeoutMs: limit }, `capture source stalled: no audio for ${(limit / 1000).toFixed(1)} s; restarting it`);
+        kill();
+      },
+      Math.min(1000, limit),
+    );
+  }
   const flowed = pipeline(last.stdout, framer, opts.out, { end: false }).catch((err: Error) => {
     opts.log.debug({ err: err.message }, 'capture pipe closed');
     kill();
   });
-  const done = Promise.all([Promise.all(exits), flowed]).then(([e]) => ({ exits: e, bytes: framer.emittedBytes }));
+  const done = Promise.all([Promise.all(exits), flowed]).then(([e]) => {
+    clearInterval(watchdog);
+    return { exits: e, bytes: framer.emittedBytes, stalled };
+  });
   return { done, kill };
 }
 
@@ -128,10 +156,20 @@ export async function supervise(opts: SupervisorOptions): Promise<SupervisorResu
     const run = startRun(opts);
     const onAbort = () => run.kill();
     opts.signal.addEventListener('abort', onAbort, { once: true });
-    const { exits, bytes } = await run.done;
+    const { exits, bytes, stalled } = await run.done;
     opts.signal.removeEventListener('abort', onAbort);
     lastExit = exits;
     if (opts.signal.aborted) break;
+    if (stalled) {
+      // The watchdog already spaced this restart by its timeout: no backoff on top,
+      // so a device that comes back is heard again within a second of the next try.
+      try {
+        await sleep(initialDelay, undefined, { signal: opts.signal });
+      } catch {
+        break;
+      }
+      continue;
+    }
     const bad = failed(exits);
     if (!bad && opts.policy !== 'always') return { outcome: 'ended', runs, lastExit };
     if (opts.policy === 'never') return { outcome: 'failed', runs, lastExit };

@@ -26,7 +26,8 @@ const cli: ToolCli = {
     ['curl -s URL | $0 --input - | rec-opus-stream radio.opus', 'decode stdin'],
   ],
   epilog:
-    'A device (and a URL that fails) is restarted with backoff when it is lost; a file is read once.\n' +
+    'A device (and a URL that fails) is restarted with backoff when it is lost, and restarted when it stalls\n' +
+    '(no audio for --stall-timeout seconds); a file is read once.\n' +
     'Exit status: 0 done, 64 usage, 65 input cannot be decoded, 66 input missing, 69 arecord/ffmpeg missing,\n' +
     '74 cannot write stdout (a closed pipe is not an error).',
   options: {
@@ -43,6 +44,10 @@ const cli: ToolCli = {
     arecord: { describe: 'arecord executable', type: 'string', requiresArg: true },
     ffmpeg: { describe: 'ffmpeg executable', type: 'string', requiresArg: true },
     'retry-delay': numberOption('First delay in seconds before restarting a lost source (doubles up to 30 s)', { default: 1, min: 0.05 }),
+    'stall-timeout': numberOption('Restart a device or URL that delivers no audio for this many seconds without exiting (0: never)', {
+      default: 10,
+      min: 0,
+    }),
   },
   // REC_DEVICE for the service, --input typed in a shell: the flag wins.
   exclusive: [['device', 'input']],
@@ -110,6 +115,8 @@ runTool(NAME, async () => {
     out: head,
     log,
     retryDelayMs: (args['retry-delay'] as number) * 1000,
+    // A file or stdin may pause (a slow pipe); only a source that is restarted anyway is watched.
+    stallTimeoutMs: restartPolicy(source) === 'never' ? 0 : (args['stall-timeout'] as number) * 1000,
     signal: stop.signal,
   });
   head.end();

@@ -1,43 +1,20 @@
 // Start-up recovery of the spool after a crash or kill -9: every event that was
 // started but never finished (a `<id>.started.json` without a job file) has its
 // WAV header repaired and becomes a finished event — nothing recorded is lost.
-import { createReadStream } from 'node:fs';
 import { link, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { repairWav } from '../lib/wav.js';
 import { atomicWriteJson } from '../lib/atomic-write.js';
-import { FRAME_MS, frameBytes } from '../lib/pcm.js';
+import { FRAME_MS } from '../lib/pcm.js';
 import type { EventFinished, EventStarted } from '../lib/contracts.js';
-import { SILENCE_DBFS, frameLevels } from './levels.js';
+import { SILENCE_DBFS } from './levels.js';
 import { readStatus } from '../status/read-status.js';
-import { PcmFramer } from '../lib/pcm-framer.js';
 import { encodeWav } from '../encode/encode-input.js';
-import { finalPathFor, isPartialPath, type EncoderSettings } from '../encode/settings.js';
+import { finalPathFor, isPartialPath, partialPathFor, type EncoderSettings } from '../encode/settings.js';
 import { decodedDuration, remuxInto } from '../encode/verify.js';
 import { dayFolders } from '../lib/recordings.js';
-
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/** Peak and mean level of a WAV's data, streamed frame by frame (a trailing partial frame is ignored). */
-export async function wavLevels(path: string, dataOffset: number, dataBytes: number, rate: number): Promise<{ peakDbfs: number; meanDbfs: number }> {
-  const fb = frameBytes(rate);
-  let peak = -120;
-  let power = 0;
-  let frames = 0;
-  if (dataBytes > 0) {
-    const framed = createReadStream(path, { start: dataOffset, end: dataOffset + dataBytes - 1 }).pipe(new PcmFramer({ frameBytes: fb, tail: 'drop' }));
-    for await (const chunk of framed as AsyncIterable<Buffer>) {
-      for (let off = 0; off < chunk.length; off += fb) {
-        const l = frameLevels(chunk.subarray(off, off + fb));
-        if (l.peakDbfs > peak) peak = l.peakDbfs;
-        power += Math.pow(10, l.rmsDbfs / 10);
-        frames++;
-      }
-    }
-  }
-  return { peakDbfs: round1(peak), meanDbfs: round1(frames ? 10 * Math.log10(power / frames || 1e-12) : -120) };
-}
+import { rebuildJob, wavLevels } from './rebuild.js';
 
 export interface RecoveryEncoder {
   ffmpeg: string;
@@ -102,8 +79,16 @@ export async function recoverSpool(
     try {
       started = JSON.parse(await readFile(marker, 'utf8')) as EventStarted;
     } catch (err) {
-      log.warn({ marker, err: (err as Error).message }, 'unreadable start record in the spool; left in place');
-      continue;
+      // Empty or cut short: a kill between the record's creation and its write
+      // (it is written without waiting, as the event opens). Its id still names
+      // the event, and the WAV beside it holds the audio.
+      const rebuilt = await startedFromId(id, out, spool, encoder?.ffmpeg ?? 'ffmpeg');
+      if (!rebuilt) {
+        log.warn({ marker, err: (err as Error).message }, 'unreadable start record and no WAV to rebuild it from; left in place');
+        continue;
+      }
+      log.warn({ marker, err: (err as Error).message }, 'unreadable start record; rebuilt from its id and its WAV');
+      started = rebuilt;
     }
     if (!(await stat(started.wav).catch(() => null))) {
       // No job and no WAV: the event was finished and rec-sidecars has already
@@ -155,6 +140,25 @@ export async function recoverSpool(
     }
   }
   return recovered;
+}
+
+/** The start record of `id` as rec-segment wrote it, rebuilt from the id and the WAV (null without a WAV). */
+async function startedFromId(id: string, out: string, spool: string, ffmpeg: string): Promise<EventStarted | null> {
+  if (!(await stat(join(spool, `${id}.wav`)).catch(() => null))) return null;
+  const job = await rebuildJob(id, { out, spool, ffmpeg }).catch(() => null);
+  if (!job) return null;
+  const partial = partialPathFor(job.opus!);
+  return {
+    type: 'event.started',
+    id: job.id,
+    day: job.day,
+    stem: job.stem,
+    startedAt: job.startedAt,
+    startOffsetMs: job.startOffsetMs,
+    trigger: job.trigger,
+    wav: job.wav,
+    partial: (await stat(partial).catch(() => null)) ? partial : null,
+  };
 }
 
 export interface OrphanOutcome {

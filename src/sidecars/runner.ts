@@ -12,7 +12,7 @@ import { atomicWriteJson, replaceFileQuickly } from '../lib/atomic-write.js';
 import { freeBytes } from '../lib/disk.js';
 import { ArchiveError, PermanentJobError, finishStage, jobPaths, moveToFailed, readJob, recordingStage, type JobContext } from './job.js';
 import type { Retention, RetentionResult } from './retention.js';
-import { rebuildJob } from './rebuild.js';
+import { rebuildJob } from '../segment/rebuild.js';
 import { monotonicMs } from '../lib/clock.js';
 
 /** Longest wait before retrying a job that failed on a full or read-only disk. */

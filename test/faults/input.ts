@@ -88,10 +88,11 @@ export const scenarios: Scenario[] = [
           const took = await rig.until(() => flowing(rig, resumed), 30_000);
           // And the check is clean again.
           const after = took === null ? null : await statusCheck(rig);
+          const restarts = (rig.log('capture').match(/capture source stalled/g) ?? []).length;
           return {
             recoveryMs: took,
             visible,
-            note: [`stall ${stallMs / 1000} s`, seenAfterMs !== null ? `seen by rec-status ${(seenAfterMs / 1000).toFixed(1)} s in` : 'rec-status never said so', after && after.code !== 0 ? `rec-status after: ${after.out}` : ''].filter(Boolean).join(', '),
+            note: [`stall ${stallMs / 1000} s`, `rec-capture restarted the stalled source ${restarts}×`, seenAfterMs !== null ? `seen by rec-status ${(seenAfterMs / 1000).toFixed(1)} s in` : 'rec-status never said so', after && after.code !== 0 ? `rec-status after: ${after.out}` : ''].filter(Boolean).join(', '),
           };
         },
       });

@@ -9,15 +9,40 @@
 //             levels; without it, a final recording that decodes does.
 // Fields nothing records again (voiceRatio, noise floor, offsets) get the
 // neutral values crash recovery uses (endReason "recovered").
+import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventFinished, Trigger } from '../lib/contracts.js';
 import { schemaError } from '../lib/contracts.js';
 import { dayFolders } from '../lib/recordings.js';
 import { WavFormatError, repairWav } from '../lib/wav.js';
-import { localDay } from '../segment/naming.js';
-import { wavLevels } from '../segment/recovery.js';
+import { localDay } from './naming.js';
 import { decodedDuration } from '../encode/verify.js';
+import { frameBytes } from '../lib/pcm.js';
+import { PcmFramer } from '../lib/pcm-framer.js';
+import { frameLevels } from './levels.js';
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Peak and mean level of a WAV's data, streamed frame by frame (a trailing partial frame is ignored). */
+export async function wavLevels(path: string, dataOffset: number, dataBytes: number, rate: number): Promise<{ peakDbfs: number; meanDbfs: number }> {
+  const fb = frameBytes(rate);
+  let peak = -120;
+  let power = 0;
+  let frames = 0;
+  if (dataBytes > 0) {
+    const framed = createReadStream(path, { start: dataOffset, end: dataOffset + dataBytes - 1 }).pipe(new PcmFramer({ frameBytes: fb, tail: 'drop' }));
+    for await (const chunk of framed as AsyncIterable<Buffer>) {
+      for (let off = 0; off < chunk.length; off += fb) {
+        const l = frameLevels(chunk.subarray(off, off + fb));
+        if (l.peakDbfs > peak) peak = l.peakDbfs;
+        power += Math.pow(10, l.rmsDbfs / 10);
+        frames++;
+      }
+    }
+  }
+  return { peakDbfs: round1(peak), meanDbfs: round1(frames ? 10 * Math.log10(power / frames || 1e-12) : -120) };
+}
 
 const ID = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-([0-9a-z]+)$/;
 const pad = (n: number) => String(n).padStart(2, '0');
