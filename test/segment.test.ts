@@ -226,10 +226,13 @@ t.test('a start record left by a kill after its job was written, the job since d
   const before = await readFile(final);
   // Gone: no WAV, no job, no recording (its job went to failed/, say).
   await writeFile(join(spool, '20261126T085714Z-ee41.started.json'), JSON.stringify(record('20261126T085714Z-ee41', '08-57-14_level_ee41')));
+  // Empty and alone: killed inside the record's own write, before any WAV.
+  await writeFile(join(spool, '20261126T085814Z-ee42.started.json'), '');
   const r = await execa('node', [bin('rec-segment'), '--out', out], { input: '', reject: false });
   t.equal(r.exitCode, 0, r.stderr);
   t.same(lines(r.stdout), [], 'no event recovered: there was nothing left to recover');
-  t.same((await readdir(spool)).filter((f) => !f.endsWith('_status.json')), [], 'both start records are gone');
+  t.same((await readdir(spool)).filter((f) => !f.endsWith('_status.json')), [], 'the three start records are gone');
+  t.match(r.stderr, /unreadable start record without a WAV: nothing to recover; removed/);
   t.same(await readFile(final), before, 'the finished recording is untouched');
   t.match(r.stderr, /start record of an event already finished; removed/);
   t.match(r.stderr, /start record whose WAV is gone/);

@@ -3,8 +3,8 @@
 // streams the same frames into the Opus encoder, writes the job file and emits
 // the NDJSON lines. pushFrame() is synchronous and never waits on a disk or a
 // process; finishing an event runs in the background.
-import { mkdirSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -19,7 +19,7 @@ import { FRAME_MS, frameBytes } from '../lib/pcm.js';
 import { ClockStepDetector, monotonicMs } from '../lib/clock.js';
 import type { EventDiscarded, EventFinished, EventLine, EventStarted, SegmenterStatus, Trigger } from '../lib/contracts.js';
 import { StreamEncoder, type EncodeResult, type StreamEncoderOptions } from '../encode/stream-encoder.js';
-import { containerExtension, type EncoderSettings } from '../encode/settings.js';
+import { containerExtension, partialPathFor, type EncoderSettings } from '../encode/settings.js';
 import { StreamHealth, type StreamHealthConfig, type StreamOutcome } from './stream-health.js';
 
 export interface StreamEncodeOptions {
@@ -73,8 +73,6 @@ interface OpenEvent {
   encoderLate: boolean;
   opusPath: string;
   split: 'max-length' | 'manual' | null;
-  /** The crash-recovery record; removed at the end only once it is on disk. */
-  markerWritten: Promise<void>;
 }
 
 /** How often a partial that could not be removed is tried again. */
@@ -244,10 +242,29 @@ export class Recorder {
     const firstSampleAt = this.anchorMs + startFrame * FRAME_MS;
     const name = eventName(new Date(firstSampleAt), trigger);
     const wavPath = join(this.opts.spool, `${name.id}.wav`);
-    const wav = WavWriter.open(wavPath, { rate: this.opts.rate });
     const opusPath = join(this.opts.out, name.day, name.stem + containerExtension(this.opts.stream?.settings?.container ?? 'ogg'));
+    const streaming = this.opts.stream !== null && this.streamHealth.allowed(this.mono());
+    const started: EventStarted = {
+      type: 'event.started',
+      ...name,
+      startedAt: new Date(firstSampleAt).toISOString(),
+      startOffsetMs: startFrame * FRAME_MS,
+      trigger,
+      wav: wavPath,
+      partial: streaming ? partialPathFor(opusPath) : null,
+    };
+    // The started line doubles as the crash-recovery record for this WAV. It is on
+    // disk before the WAV and the partial exist, written at once like each WAV
+    // frame (one write(2) to the spool), so a kill at any moment leaves either
+    // nothing of this event or a record to recover it from.
+    try {
+      writeFileSync(join(this.opts.spool, `${name.id}.started.json`), JSON.stringify(started) + '\n');
+    } catch (err) {
+      this.noteSpoolError(err as Error);
+    }
+    const wav = WavWriter.open(wavPath, { rate: this.opts.rate });
     let encoder: StreamEncoder | null = null;
-    if (this.opts.stream && !this.streamHealth.allowed(this.mono())) {
+    if (this.opts.stream && !streaming) {
       this.opts.log.info({ id: name.id, until: this.suspendedUntilIso() }, 'streaming encode suspended; this event is encoded afterwards');
     } else if (this.opts.stream) {
       try {
@@ -277,25 +294,11 @@ export class Recorder {
       encoderLate: false,
       opusPath,
       split: null,
-      markerWritten: Promise.resolve(),
     };
-    const started: EventStarted = {
-      type: 'event.started',
-      ...name,
-      startedAt: new Date(firstSampleAt).toISOString(),
-      startOffsetMs: startFrame * FRAME_MS,
-      trigger,
-      wav: wavPath,
-      partial: encoder ? encoder.partialPath : null,
-    };
-    // The started line doubles as the crash-recovery record for this WAV. Written
-    // without waiting, like the WAV: a slow spool must not hold up the frame loop.
-    this.event.markerWritten = writeFile(join(this.opts.spool, `${name.id}.started.json`), JSON.stringify(started) + '\n').catch((err: Error) =>
-      this.noteSpoolError(err),
-    );
     for (const pre of preRoll) this.append(pre, null);
     this.append(frame, f);
-    this.opts.emit(started);
+    // The line says what is true now: no partial when the encoder did not start.
+    this.opts.emit(encoder ? started : { ...started, partial: null });
     this.version++;
   }
 
@@ -378,7 +381,6 @@ export class Recorder {
 
   private async finish(ev: OpenEvent, reason: 'hang' | 'manual' | 'eof' | 'max-length' | 'shutdown', discard: boolean, before: Promise<void>): Promise<void> {
     const startedFile = join(this.opts.spool, `${ev.name.id}.started.json`);
-    await ev.markerWritten;
     const endFrame = ev.startFrame + ev.frames;
     const common = {
       ...ev.name,

@@ -79,12 +79,18 @@ export async function recoverSpool(
     try {
       started = JSON.parse(await readFile(marker, 'utf8')) as EventStarted;
     } catch (err) {
-      // Empty or cut short: a kill between the record's creation and its write
-      // (it is written without waiting, as the event opens). Its id still names
-      // the event, and the WAV beside it holds the audio.
+      // Empty or cut short: a kill between the record's creation and its write,
+      // or a bad card. Its id still names the event, and a WAV beside it holds the audio.
+      const wav = join(spool, `${id}.wav`);
+      if (!(await stat(wav).catch(() => null))) {
+        // Killed before the WAV was opened: nothing of this event was kept.
+        await rm(marker, { force: true });
+        log.warn({ marker, err: (err as Error).message }, 'unreadable start record without a WAV: nothing to recover; removed');
+        continue;
+      }
       const rebuilt = await startedFromId(id, out, spool, encoder?.ffmpeg ?? 'ffmpeg');
       if (!rebuilt) {
-        log.warn({ marker, err: (err as Error).message }, 'unreadable start record and no WAV to rebuild it from; left in place');
+        log.warn({ marker, wav, err: (err as Error).message }, 'unreadable start record, and its WAV is not one; both left in place');
         continue;
       }
       log.warn({ marker, err: (err as Error).message }, 'unreadable start record; rebuilt from its id and its WAV');
@@ -142,9 +148,8 @@ export async function recoverSpool(
   return recovered;
 }
 
-/** The start record of `id` as rec-segment wrote it, rebuilt from the id and the WAV (null without a WAV). */
+/** The start record of `id` as rec-segment wrote it, rebuilt from the id and its WAV (null when that is not a WAV). */
 async function startedFromId(id: string, out: string, spool: string, ffmpeg: string): Promise<EventStarted | null> {
-  if (!(await stat(join(spool, `${id}.wav`)).catch(() => null))) return null;
   const job = await rebuildJob(id, { out, spool, ffmpeg }).catch(() => null);
   if (!job) return null;
   const partial = partialPathFor(job.opus!);
