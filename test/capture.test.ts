@@ -117,6 +117,18 @@ t.test('a source that stalls without exiting is killed after --stall-timeout and
   await off;
 });
 
+t.test('a reader downstream that stops taking audio for a while is not a stalled source', async (t) => {
+  const dir = await tempDir(t);
+  const counter = join(dir, 'starts');
+  // The reader takes nothing for 4 s: the pipe fills and rec-capture waits on it.
+  const cmd = `node ${bin('rec-capture')} --device fake --arecord ${join(FIXTURES, 'arecord-steady.mjs')} --stall-timeout 1 --duration 6 | (sleep 4; cat > ${join(dir, 'out.pcm')})`;
+  const r = await execa('sh', ['-c', cmd], { env: { FAKE_ARECORD_COUNTER: counter }, reject: false });
+  t.equal(r.exitCode, 0, r.stderr);
+  t.notMatch(r.stderr, /stalled/, 'no stall reported');
+  t.equal(await readFile(counter, 'utf8'), 'x', 'the source ran once, never restarted');
+  t.equal((await readFile(join(dir, 'out.pcm'))).length, 6 * 96000, 'all 6 s arrived');
+});
+
 t.test('--channels 2 opens the device in stereo and downmixes to mono', async (t) => {
   const tone = join(FIXTURES, 'arecord-tone.mjs');
   const mono = await capture(['--device', 'fake', '--arecord', tone, '--duration', '0.5']);

@@ -109,17 +109,24 @@ function startRun(opts: SupervisorOptions): Run {
   let watchdog: NodeJS.Timeout | undefined;
   if (opts.stallTimeoutMs) {
     const limit = opts.stallTimeoutMs;
+    const tickMs = Math.min(1000, limit);
     let lastData = performance.now();
+    let lastTick = lastData;
     last.stdout.on('data', () => (lastData = performance.now()));
     watchdog = setInterval(
       () => {
-        if (performance.now() - lastData < limit) return;
+        const now = performance.now();
+        // Not the source's silence but ours: downstream is not taking audio (so
+        // the source is not read), or this process itself was held up (a late tick).
+        if (opts.out.writableNeedDrain || now - lastTick > tickMs + 2000) lastData = now;
+        lastTick = now;
+        if (now - lastData < limit) return;
         stalled = true;
         clearInterval(watchdog);
         opts.log.warn({ stallTimeoutMs: limit }, `capture source stalled: no audio for ${(limit / 1000).toFixed(1)} s; restarting it`);
         kill();
       },
-      Math.min(1000, limit),
+      tickMs,
     );
   }
   const flowed = pipeline(last.stdout, framer, opts.out, { end: false }).catch((err: Error) => {
