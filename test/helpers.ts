@@ -20,7 +20,8 @@ export function bin(tool: string): string {
 
 export async function tempDir(t: { teardown: (fn: () => Promise<void>) => void }, prefix = 'rec-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Retried: a child process may still be closing a file in it as the test ends.
+  t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
   return dir;
 }
 

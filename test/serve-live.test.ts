@@ -103,6 +103,7 @@ t.test('a client leaving stops its ffmpeg; the number of live streams is bounded
   t.equal(again.status, 200, 'a new listener is accepted');
   await again.body?.cancel();
   t.equal((await fetch(`${s.url}/live/${DAY}/10-00-00_vad_none.webm`)).status, 404, 'no such event: 404');
+  await ev.stop(); // its ffmpeg must be done writing before the folder is removed
 });
 
 t.test('a spare remux waits while an event is in progress, and goes when it ends', async (t) => {
@@ -140,4 +141,5 @@ t.test('a spare remux waits while an event is in progress, and goes when it ends
     n = await ffmpegs();
   }
   t.equal(n, 0, 'event over and listener gone: no ffmpeg left');
+  await ev.stop(); // its ffmpeg must be done writing before the folder is removed
 });
