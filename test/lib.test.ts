@@ -2,14 +2,14 @@
 // environment flags.
 import t from 'tap';
 import { Readable, Writable } from 'node:stream';
-import { readFile, writeFile, truncate, stat } from 'node:fs/promises';
+import { readFile, readdir, writeFile, truncate, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PcmFramer } from '../src/lib/pcm-framer.js';
 import { WavWriter, readWavInfo, repairWav, wavHeader, WAV_HEADER_BYTES } from '../src/lib/wav.js';
 import { boundedLineWriter, readNdjson } from '../src/lib/ndjson.js';
 import { envArgs } from '../src/lib/cli.js';
 import { partialPathFor, isPartialPath } from '../src/encode/settings.js';
-import { atomicWriteJson } from '../src/lib/atomic-write.js';
+import { atomicWriteJson, removeStaleTemps } from '../src/lib/atomic-write.js';
 import { tempDir, decode } from './helpers.js';
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer[]> {
@@ -160,4 +160,11 @@ t.test('boundedLineWriter drops lines while nobody reads, and resumes after a dr
   t.equal(write({ i: 'after' }), true, 'writing resumes');
   t.equal(written.length, accepted + 1, 'every accepted line (and the new one) reached the reader, in whole lines');
   t.ok(written.every((l) => l.endsWith('\n')));
+});
+
+t.test('removeStaleTemps removes only the temp files write-file-atomic leaves for that one path', async (t) => {
+  const dir = await tempDir(t);
+  for (const name of ['a.waveform.json', 'a.waveform.json.3708856966', 'a.waveform.json.tmp', 'a.waveform.json.12x', 'b.waveform.json.5']) await writeFile(join(dir, name), 'x');
+  await removeStaleTemps(join(dir, 'a.waveform.json'));
+  t.same((await readdir(dir)).sort(), ['a.waveform.json', 'a.waveform.json.12x', 'a.waveform.json.tmp', 'b.waveform.json.5']);
 });

@@ -1,6 +1,7 @@
 // Atomic file replacement (temp file + fsync + rename) for status and job files,
 // so a reader never sees half a file, even after a power cut.
-import { rename, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
 export async function atomicWrite(path: string, data: string | Buffer, opts: { fsync?: boolean } = {}): Promise<void> {
@@ -23,4 +24,17 @@ export async function replaceFileQuickly(path: string, data: string): Promise<vo
   const tmp = `${path}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, path);
+}
+
+/**
+ * Remove the temp files a killed atomicWrite of `path` left (write-file-atomic
+ * names them `<name>.<number>`). Only for a path with one writer at a time,
+ * called before that writer writes it again.
+ */
+export async function removeStaleTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
 }
