@@ -93,9 +93,9 @@ t.test('a source that keeps dying is restarted and the stream stays frame-aligne
 t.test('a source that stalls without exiting is killed after --stall-timeout and started again', async (t) => {
   const dir = await tempDir(t);
   const counter = join(dir, 'starts');
-  const hangs = ['--device', 'fake', '--arecord', join(FIXTURES, 'arecord-hangs.mjs'), '--retry-delay', '0.05', '--duration', '0.6'];
+  const hangs = ['--device', 'fake', '--arecord', join(FIXTURES, 'arecord-dies.mjs'), '--retry-delay', '0.05', '--duration', '0.6'];
   const t0 = performance.now();
-  const r = await capture([...hangs, '--stall-timeout', '1'], { env: { FAKE_ARECORD_COUNTER: counter } });
+  const r = await capture([...hangs, '--stall-timeout', '1'], { env: { FAKE_ARECORD_COUNTER: counter, FAKE_ARECORD_HANG: '1' } });
   const elapsed = performance.now() - t0;
   t.equal(r.exitCode, 0);
   const pcm = Buffer.from(r.stdout);
@@ -106,7 +106,7 @@ t.test('a source that stalls without exiting is killed after --stall-timeout and
   t.match(Buffer.from(r.stderr).toString(), /capture source stalled: no audio for 1\.0 s; restarting it/);
   // Without the watchdog the same source hangs for good.
   const startsOff = join(dir, 'starts-off');
-  const off = execa('node', [bin('rec-capture'), ...hangs, '--stall-timeout', '0'], { env: { FAKE_ARECORD_COUNTER: startsOff }, reject: false, encoding: 'buffer' });
+  const off = execa('node', [bin('rec-capture'), ...hangs, '--stall-timeout', '0'], { env: { FAKE_ARECORD_COUNTER: startsOff, FAKE_ARECORD_HANG: '1' }, reject: false, encoding: 'buffer' });
   t.teardown(() => void off.kill('SIGKILL'));
   // From the moment the source has started (Node's start-up is slow on a loaded machine).
   for (let i = 0; i < 200 && !(await readFile(startsOff, 'utf8').catch(() => '')); i++) await sleep(50);
