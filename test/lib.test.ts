@@ -9,7 +9,7 @@ import { WavWriter, readWavInfo, repairWav, wavHeader, WAV_HEADER_BYTES } from '
 import { boundedLineWriter, readNdjson } from '../src/lib/ndjson.js';
 import { envArgs } from '../src/lib/cli.js';
 import { partialPathFor, isPartialPath } from '../src/encode/settings.js';
-import { atomicWriteJson, removeStaleTemps } from '../src/lib/atomic-write.js';
+import { atomicWrite, atomicWriteJson, removeWritten, tempPathFor } from '../src/lib/atomic-write.js';
 import { tempDir, decode } from './helpers.js';
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer[]> {
@@ -162,9 +162,22 @@ t.test('boundedLineWriter drops lines while nobody reads, and resumes after a dr
   t.ok(written.every((l) => l.endsWith('\n')));
 });
 
-t.test('removeStaleTemps removes only the temp files write-file-atomic leaves for that one path', async (t) => {
+t.test('atomicWrite: a killed write leaves one fixed temp file, which the next write of that path takes over', async (t) => {
   const dir = await tempDir(t);
-  for (const name of ['a.waveform.json', 'a.waveform.json.3708856966', 'a.waveform.json.tmp', 'a.waveform.json.12x', 'b.waveform.json.5']) await writeFile(join(dir, name), 'x');
-  await removeStaleTemps(join(dir, 'a.waveform.json'));
-  t.same((await readdir(dir)).sort(), ['a.waveform.json', 'a.waveform.json.12x', 'a.waveform.json.tmp', 'b.waveform.json.5']);
+  const path = join(dir, 'a.waveform.json');
+  // What a kill -9 mid-write leaves: half a temp file, no target.
+  await writeFile(tempPathFor(path), '{"peaks":[1,2');
+  t.equal(tempPathFor(path), `${path}.tmp`);
+  await atomicWriteJson(path, { peaks: [1, 2, 3] });
+  t.same(JSON.parse(await readFile(path, 'utf8')), { peaks: [1, 2, 3] });
+  t.same(await readdir(dir), ['a.waveform.json'], 'the temp file was taken over, nothing else is left');
+  // Writes of one path in one process are queued: the last one wins, whole, and no temp stays.
+  await Promise.all(Array.from({ length: 20 }, (_, i) => atomicWriteJson(path, { i, pad: 'x'.repeat(i * 500) }, { fsync: i % 2 === 0 })));
+  t.same(JSON.parse(await readFile(path, 'utf8')), { i: 19, pad: 'x'.repeat(19 * 500) });
+  t.same(await readdir(dir), ['a.waveform.json']);
+  // A write that cannot happen fails and leaves nothing behind.
+  await t.rejects(atomicWrite(join(dir, 'no-such-dir', 'b.json'), 'x'), { code: 'ENOENT' });
+  await writeFile(tempPathFor(path), 'half');
+  await removeWritten(path);
+  t.same(await readdir(dir), [], 'removeWritten takes the file and its temp');
 });

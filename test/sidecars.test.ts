@@ -119,6 +119,9 @@ t.test('stream file missing or broken: encoded again from the WAV', async (t) =>
   const [a, b] = await jobsIn(out);
   await rm(join(out, a!.day, `${a!.stem}.opus`));
   await truncate(join(out, b!.day, `${b!.stem}.opus`), 3000);
+  // What an earlier run killed mid-write leaves: half a job rewrite (after its re-encode) and half a waveform.
+  await writeFile(join(out, '.spool', `${a!.id}.job.json.tmp`), '{"type":"event.fin');
+  await writeFile(join(out, b!.day, `${b!.stem}.waveform.json.tmp`), '{"version":2,');
   const r = await sidecars(out);
   t.equal(r.exitCode, 0, r.stderr);
   const ready = lines(r.stdout) as unknown as RecordingReady[];
@@ -184,6 +187,9 @@ t.test('a corrupt job file with its audio still in the spool is rebuilt, not fai
   await writeFile(join(spool, `${a!.id}.job.json`), text.slice(0, Math.floor(text.length / 2)));
   await writeFile(join(spool, `${b!.id}.job.json`), '\u0000\u0001{{ not a job');
   await truncate(join(out, b!.day, `${b!.stem}.opus`), 3000);
+  // What an earlier run killed mid-write leaves: half a job rewrite (after its re-encode) and half a waveform.
+  await writeFile(join(out, '.spool', `${a!.id}.job.json.tmp`), '{"type":"event.fin');
+  await writeFile(join(out, b!.day, `${b!.stem}.waveform.json.tmp`), '{"version":2,');
   const r = await sidecars(out);
   t.equal(r.exitCode, 0, r.stderr);
   t.match(r.stderr, /job file was corrupt; rebuilt it from its audio/);
@@ -215,10 +221,12 @@ t.test('a corrupt job file with no audio left goes to failed/', async (t) => {
   const [a] = await jobsIn(out);
   const spool = join(out, '.spool');
   await writeFile(join(spool, `${a!.id}.job.json`), '{"type":"event.fin');
+  await writeFile(join(spool, `${a!.id}.job.json.tmp`), '{"type":"event.fin');
   await rm(a!.wav);
   const r = await sidecars(out);
   t.equal(r.exitCode, 1, 'exit 1: a job could not be done');
   t.same((await readdir(join(spool, 'failed'))).sort(), [`${a!.id}.job.json`, `${a!.id}.reason.txt`]);
+  t.notOk((await readdir(spool)).some((f) => f.startsWith(a!.id)), 'nothing of the failed job is left in the spool, its temp file neither');
 });
 
 t.test('the ids of finished jobs are remembered up to a bound, failed ones too (issue #9: no growth per event)', async (t) => {

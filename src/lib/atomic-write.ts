@@ -1,40 +1,59 @@
-// Atomic file replacement (temp file + fsync + rename) for status and job files,
-// so a reader never sees half a file, even after a power cut.
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+// Atomic file replacement (temp file + rename) for status, job and sidecar files,
+// so a reader never sees half a file. With fsync (the default) the new content is
+// on the disk before the rename, so a power cut leaves the old file or the new one.
+//
+// The temp file has one fixed name per target, `<path>.tmp`: a writer killed
+// mid-write leaves at most that one file, and the next write of the same path
+// takes it over. (write-file-atomic, used before, names its temp files
+// `<path>.<random>`: every kill -9 mid-write left one more for good, and it
+// cost ~1 ms of CPU per call, a quarter of rec-segment's CPU at 4 status writes/s.)
+// Writes of one path within a process are queued; two processes must not write
+// the same path (none do: each file has one owner, DESIGN.md).
+import { open, rename, rm } from 'node:fs/promises';
 
-export async function atomicWrite(path: string, data: string | Buffer, opts: { fsync?: boolean } = {}): Promise<void> {
-  await writeFileAtomic(path, data, { fsync: opts.fsync ?? true });
+const queues = new Map<string, Promise<void>>();
+
+/** The temp file a write of `path` goes through. */
+export function tempPathFor(path: string): string {
+  return `${path}.tmp`;
+}
+
+export function atomicWrite(path: string, data: string | Buffer, opts: { fsync?: boolean } = {}): Promise<void> {
+  const before = queues.get(path) ?? Promise.resolve();
+  const done = before.then(() => writeThenRename(path, data, opts.fsync ?? true));
+  const settled = done.catch(() => undefined);
+  queues.set(path, settled);
+  // The queue entry goes once nothing else waits behind it: the map stays as small as the writes in flight.
+  void settled.then(() => {
+    if (queues.get(path) === settled) queues.delete(path);
+  });
+  return done;
 }
 
 export async function atomicWriteJson(path: string, value: unknown, opts: { fsync?: boolean } = {}): Promise<void> {
   await atomicWrite(path, JSON.stringify(value) + '\n', opts);
 }
 
-/**
- * For a file rewritten several times a second (segmenter_status.json): temp file
- * + rename, no fsync, one fixed temp name per target. write-file-atomic costs
- * ~1 ms of CPU per call here (it registers exit handlers and looks up owners on
- * every write): at 4 writes/s that was a quarter of rec-segment's CPU at real time.
- * Only one writer may use a given path (the status writer serialises its writes).
- */
-export async function replaceFileQuickly(path: string, data: string): Promise<void> {
-  // Fixed, not per process: a temp file left by a killed writer is taken over by the next one.
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+/** Remove a file written with atomicWrite, and the temp file a killed write of it may have left. */
+export async function removeWritten(path: string): Promise<void> {
+  await rm(tempPathFor(path), { force: true });
+  await rm(path, { force: true });
 }
 
-/**
- * Remove the temp files a killed atomicWrite of `path` left (write-file-atomic
- * names them `<name>.<number>`). Only for a path with one writer at a time,
- * called before that writer writes it again.
- */
-export async function removeStaleTemps(path: string): Promise<void> {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.`;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) await rm(join(dir, name), { force: true }).catch(() => undefined);
+async function writeThenRename(path: string, data: string | Buffer, fsync: boolean): Promise<void> {
+  const tmp = tempPathFor(path);
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      if (fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    // A full or read-only disk: the half-written temp goes (where it can), the error is the caller's.
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
   }
 }

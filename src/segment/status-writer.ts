@@ -3,7 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { replaceFileQuickly } from '../lib/atomic-write.js';
+import { atomicWriteJson } from '../lib/atomic-write.js';
 import { freeBytes } from '../lib/disk.js';
 import { ClockStepDetector, monotonicMs } from '../lib/clock.js';
 import type { SegmenterStatus } from '../lib/contracts.js';
@@ -125,7 +125,7 @@ export class StatusWriter {
       this.lastLevel = status.level.rmsDbfs;
       this.lastCapturing = status.capturing;
       // The status lives on tmpfs and is rewritten every few seconds: no fsync.
-      await replaceFileQuickly(this.opts.path, JSON.stringify(status) + '\n');
+      await atomicWriteJson(this.opts.path, status, { fsync: false });
       this.lastWrite = monotonicMs();
       this.writes++;
     } catch (err) {

@@ -9,7 +9,7 @@ import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promis
 import { basename, dirname, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { EncodeOutcome, EventFinished } from '../lib/contracts.js';
-import { atomicWriteJson, removeStaleTemps } from '../lib/atomic-write.js';
+import { atomicWriteJson, removeWritten } from '../lib/atomic-write.js';
 import { exists, filesOfStem } from '../lib/recordings.js';
 import { WavFormatError, type WavInfo } from '../lib/wav.js';
 import { encodeWav, readEncodableWav } from '../encode/encode-input.js';
@@ -126,8 +126,6 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
   }
   if (!(await waveformMatches(p.waveform, expected))) {
     const w = wav && !streamWhole ? await waveformOfWav(job.wav, wav) : await waveformOfOpus(ctx.ffmpeg, p.opus);
-    // A kill -9 mid-write of this waveform left a temp file: it goes now.
-    await removeStaleTemps(p.waveform);
     // The voice share rides along for listings (rec-serve's "voice" column).
     await atomicWriteJson(p.waveform, { ...w, voiceRatio: job.voiceRatio });
   }
@@ -178,7 +176,6 @@ export async function finishStage(job: EventFinished, ctx: JobContext): Promise<
       try {
         const timeoutMs = 60_000 + job.durationMs * 10;
         const t = await ctx.transcriber.transcribe(p.opus, { tmpDir: ctx.spool, timeoutMs, signal: ctx.signal });
-        await removeStaleTemps(p.transcript);
         await atomicWriteJson(p.transcript, { ...t, durationMs: job.durationMs });
         outcome.transcript = p.transcript;
       } catch (err) {
@@ -197,7 +194,7 @@ export async function finishStage(job: EventFinished, ctx: JobContext): Promise<
     }
     outcome.archived = true;
   }
-  await rm(p.job, { force: true });
+  await removeWritten(p.job);
   return outcome;
 }
 

@@ -4,11 +4,11 @@
 // recogniser never delays the next event's recording. A job that fails for a
 // passing reason is retried with back-off; one that never can goes to failed/.
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { schemaError, type EventFinished } from '../lib/contracts.js';
-import { atomicWriteJson, replaceFileQuickly } from '../lib/atomic-write.js';
+import { atomicWriteJson, tempPathFor } from '../lib/atomic-write.js';
 import { freeBytes } from '../lib/disk.js';
 import { ArchiveError, PermanentJobError, finishStage, jobPaths, moveToFailed, readJob, recordingStage, type JobContext } from './job.js';
 import type { Retention, RetentionResult } from './retention.js';
@@ -318,6 +318,8 @@ export class Runner {
     this.counts.failed++;
     try {
       const dir = await moveToFailed(this.opts.ctx.spool, id, files, reason);
+      // A rewrite of the job cut off by a kill left its temp file: it is no record of anything.
+      for (const f of files) await rm(tempPathFor(f), { force: true });
       this.log.error({ id, reason, dir }, 'job cannot be done; moved to failed/ with its reason');
     } catch (err) {
       this.log.error({ id, reason, err: (err as Error).message }, 'job cannot be done, and moving it to failed/ failed too');
@@ -378,7 +380,7 @@ export class Runner {
       retention: this.lastRetention,
     };
     try {
-      await replaceFileQuickly(this.opts.statusFile, JSON.stringify(status) + '\n');
+      await atomicWriteJson(this.opts.statusFile, status, { fsync: false });
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cannot write the sidecars status file');
     }
