@@ -8,12 +8,12 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClockStepDetector } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/log.js';
-import type { EventLine, EventFinished, SegmenterStatus } from '../src/lib/contracts.js';
+import type { EventLine, EventFinished } from '../src/lib/contracts.js';
 import { Recorder } from '../src/segment/recorder.js';
 import { readStatus, statusAgeMs } from '../src/status/read-status.js';
 import { checkHealth } from '../src/status/summary.js';
 import { Retention } from '../src/sidecars/retention.js';
-import { tempDir } from './helpers.js';
+import { statusFixture, tempDir } from './helpers.js';
 
 const log = createLogger('test', { level: 'silent' });
 
@@ -98,36 +98,19 @@ t.test('Recorder: events after a step are named by the new time, the open one ke
   );
 });
 
-function fixture(updatedAt: string): SegmenterStatus {
-  return {
-    schemaVersion: 1,
-    updatedAt,
-    pid: 4242,
-    startedAt: updatedAt,
-    capturing: true,
-    input: { rate: 48000, framesIn: 180000, lastFrameAt: updatedAt, gaps: 0 },
-    level: { rmsDbfs: -48.2, peakDbfs: -30, noiseFloorDbfs: -58.1, thresholdDbfs: -48.1, voice: false },
-    event: null,
-    lastEvent: null,
-    streamingEncode: { enabled: true, active: 0, failures: 0, late: 0, queueFrames: 0, suspended: false, suspendedUntil: null, suspendReason: null },
-    spool: { pendingJobs: 0, bytes: 0, freeBytes: 500 * 1024 * 1024, error: null, droppedFrames: 0 },
-    disk: { freeBytes: 10 * 1024 ** 3 },
-  };
-}
-
 t.test('a status from the future: fresh within the tolerance, stale beyond it (the clock stepped back and nobody rewrote it)', async (t) => {
   const now = Date.parse('2026-11-26T10:00:00Z');
   t.equal(statusAgeMs(now - 2000, now), 2000);
   t.equal(statusAgeMs(now + 2000, now), 0, 'a little ahead: fresh');
   t.equal(statusAgeMs(now + 3_600_000, now), 3_600_000, 'an hour ahead: as old as it is far');
   const path = join(await tempDir(t), 'segmenter_status.json');
-  await writeFile(path, JSON.stringify(fixture(new Date(now + 3_600_000).toISOString())));
+  await writeFile(path, JSON.stringify(statusFixture({}, now + 3_600_000)));
   const r = await readStatus(path, now);
   t.ok(r.ok && r.stale, 'judged stale');
   if (!r.ok) return;
   const problems = checkHealth(r.status, r.ageMs, { maxAgeMs: 15_000, maxPendingJobs: 20, minFreeBytes: 0 }, now);
   t.match(problems[0], /in the future \(the clock stepped back/);
-  await writeFile(path, JSON.stringify(fixture(new Date(now + 1000).toISOString())));
+  await writeFile(path, JSON.stringify(statusFixture({}, now + 1000)));
   const fresh = await readStatus(path, now);
   t.ok(fresh.ok && !fresh.stale && fresh.ageMs === 0, 'a second ahead: fresh');
 });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import type { EventLine } from '../src/lib/contracts.js';
+import type { EventLine, SegmenterStatus } from '../src/lib/contracts.js';
 
 /** Repository root (tests run from dist/test). */
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -103,5 +103,25 @@ export function livePipeline(t: { teardown: (fn: () => Promise<void>) => void },
       }
     },
     signal: (sig: string) => execa('pkill', [`-${sig}`, '-f', `^node .*rec-segment.js --out ${out}`]),
+  };
+}
+
+/** A healthy segmenter_status.json written at `atMs` (rec-segment up for an hour), with fields replaced by `over`. */
+export function statusFixture(over: Partial<SegmenterStatus> = {}, atMs = Date.now()): SegmenterStatus {
+  const at = new Date(atMs).toISOString();
+  return {
+    schemaVersion: 1,
+    updatedAt: at,
+    pid: 4242,
+    startedAt: new Date(atMs - 3_600_000).toISOString(),
+    capturing: true,
+    input: { rate: 48000, framesIn: 180000, lastFrameAt: at, gaps: 0 },
+    level: { rmsDbfs: -48.2, peakDbfs: -30, noiseFloorDbfs: -58.1, thresholdDbfs: -48.1, voice: false },
+    event: null,
+    lastEvent: null,
+    streamingEncode: { enabled: true, active: 0, failures: 0, late: 0, queueFrames: 0, suspended: false, suspendedUntil: null, suspendReason: null },
+    spool: { pendingJobs: 0, bytes: 0, freeBytes: 500 * 1024 * 1024, error: null, droppedFrames: 0 },
+    disk: { freeBytes: 10 * 1024 ** 3 },
+    ...over,
   };
 }

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { bin, livePipeline, synth, tempDir } from './helpers.js';
+import { bin, livePipeline, statusFixture, synth, tempDir } from './helpers.js';
 import { schemaError, type SegmenterStatus } from '../src/lib/contracts.js';
 import { StatusWriter } from '../src/segment/status-writer.js';
 import type { Recorder } from '../src/segment/recorder.js';
@@ -14,25 +14,6 @@ import { createLogger } from '../src/lib/log.js';
 import { readFile } from 'node:fs/promises';
 
 const status = (args: string[]) => execa('node', [bin('rec-status'), ...args], { reject: false });
-
-function fixture(over: Partial<SegmenterStatus> = {}): SegmenterStatus {
-  const now = new Date().toISOString();
-  return {
-    schemaVersion: 1,
-    updatedAt: now,
-    pid: 4242,
-    startedAt: new Date(Date.now() - 3_600_000).toISOString(),
-    capturing: true,
-    input: { rate: 48000, framesIn: 180000, lastFrameAt: now, gaps: 0 },
-    level: { rmsDbfs: -48.2, peakDbfs: -30, noiseFloorDbfs: -58.1, thresholdDbfs: -48.1, voice: false },
-    event: null,
-    lastEvent: null,
-    streamingEncode: { enabled: true, active: 0, failures: 0, late: 0, queueFrames: 0, suspended: false, suspendedUntil: null, suspendReason: null },
-    spool: { pendingJobs: 0, bytes: 0, freeBytes: 500 * 1024 * 1024, error: null, droppedFrames: 0 },
-    disk: { freeBytes: 10 * 1024 ** 3 },
-    ...over,
-  };
-}
 
 t.test('during an event: recording, in progress, healthy; after the segmenter stops: stale', async (t) => {
   const dir = await tempDir(t);
@@ -71,21 +52,21 @@ t.test('health checks on hand-made status files', async (t) => {
     await writeFile(file, JSON.stringify(s));
     return status(['--status-file', file, '--check', ...extra]);
   };
-  t.equal((await check(fixture())).exitCode, 0, 'healthy');
-  const idle = await check(fixture({ capturing: false }));
+  t.equal((await check(statusFixture())).exitCode, 0, 'healthy');
+  const idle = await check(statusFixture({ capturing: false }));
   t.equal(idle.exitCode, 1);
   t.match(idle.stdout, /not capturing/);
-  const backlog = await check(fixture({ spool: { pendingJobs: 30, bytes: 9e7, freeBytes: 4e8, error: null } }));
+  const backlog = await check(statusFixture({ spool: { pendingJobs: 30, bytes: 9e7, freeBytes: 4e8, error: null } }));
   t.match(backlog.stdout, /spool backing up: 30 jobs/);
-  t.equal((await check(fixture({ spool: { pendingJobs: 30, bytes: 9e7, freeBytes: 4e8, error: null } }), ['--max-pending-jobs', '50'])).exitCode, 0, 'threshold as a flag');
-  const full = await check(fixture({ disk: { freeBytes: 10 * 1024 * 1024 } }));
+  t.equal((await check(statusFixture({ spool: { pendingJobs: 30, bytes: 9e7, freeBytes: 4e8, error: null } }), ['--max-pending-jobs', '50'])).exitCode, 0, 'threshold as a flag');
+  const full = await check(statusFixture({ disk: { freeBytes: 10 * 1024 * 1024 } }));
   t.match(full.stdout, /recordings disk almost full: 10 MB free/);
-  const susp = await check(fixture({ streamingEncode: { enabled: true, active: 0, failures: 2, queueFrames: 0, suspended: true, suspendedUntil: new Date().toISOString(), suspendReason: 'encoder fell behind real time' } }));
+  const susp = await check(statusFixture({ streamingEncode: { enabled: true, active: 0, failures: 2, queueFrames: 0, suspended: true, suspendedUntil: new Date().toISOString(), suspendReason: 'encoder fell behind real time' } }));
   t.match(susp.stdout, /streaming encode suspended: encoder fell behind real time/);
-  const old = await check(fixture({ updatedAt: new Date(Date.now() - 60_000).toISOString() }));
+  const old = await check(statusFixture({ updatedAt: new Date(Date.now() - 60_000).toISOString() }));
   t.match(old.stdout, /^stale: updated 1 min \d+ s ago/m);
   // Dates the schema cannot check (formats are not validated) must not pass for fresh.
-  await writeFile(file, JSON.stringify(fixture({ updatedAt: 'yesterday' })));
+  await writeFile(file, JSON.stringify(statusFixture({ updatedAt: 'yesterday' })));
   const bad = await status(['--status-file', file, '--check']);
   t.equal(bad.exitCode, 65, 'an unreadable updatedAt is a corrupt file');
   t.match(bad.stderr, /updatedAt/);
@@ -101,7 +82,7 @@ t.test('missing, corrupt and invalid files; conflicting modes', async (t) => {
   const corrupt = await status(['--out', join(dir, 'rec')]);
   t.equal(corrupt.exitCode, 65);
   t.match(corrupt.stderr, /not JSON/);
-  await writeFile(join(dir, 'rec', '.spool', 'segmenter_status.json'), JSON.stringify({ ...fixture(), capturing: 'yes' }));
+  await writeFile(join(dir, 'rec', '.spool', 'segmenter_status.json'), JSON.stringify({ ...statusFixture(), capturing: 'yes' }));
   const invalid = await status(['--out', join(dir, 'rec'), '--json']);
   t.equal(invalid.exitCode, 65);
   t.match(invalid.stderr, /does not match the status schema: \/capturing/);
@@ -113,12 +94,12 @@ t.test('missing, corrupt and invalid files; conflicting modes', async (t) => {
 t.test('--watch redraws when the file changes', async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'status.json');
-  await writeFile(file, JSON.stringify(fixture()));
+  await writeFile(file, JSON.stringify(statusFixture()));
   const w = execa('node', [bin('rec-status'), '--status-file', file, '--watch'], { reject: false });
   let seen = '';
   w.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
   for (let i = 0; i < 50 && !seen.includes('-48.2 dBFS'); i++) await sleep(100);
-  await writeFile(`${file}.tmp`, JSON.stringify(fixture({ level: { rmsDbfs: -21.5, peakDbfs: -3, noiseFloorDbfs: -58.1, thresholdDbfs: -48.1, voice: true } })));
+  await writeFile(`${file}.tmp`, JSON.stringify(statusFixture({ level: { rmsDbfs: -21.5, peakDbfs: -3, noiseFloorDbfs: -58.1, thresholdDbfs: -48.1, voice: true } })));
   await execa('mv', [`${file}.tmp`, file]);
   for (let i = 0; i < 30 && !seen.includes('-21.5 dBFS'); i++) await sleep(100);
   w.kill('SIGTERM');
@@ -131,7 +112,7 @@ t.test('--watch redraws when the file changes', async (t) => {
 t.test('the status file follows audio stopping and starting at once, not at the next heartbeat', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'segmenter_status.json');
-  const snap = fixture();
+  const snap = statusFixture();
   const recorder = {
     version: 1,
     lastFrameMono: monotonicMs() as number | null,
