@@ -129,6 +129,32 @@ t.test('listing, pagination, filters and search', async (t) => {
   t.equal(one.body.id, ids[5]);
 });
 
+t.test('a damaged waveform is not offered, and said once; a rewritten one is picked up', async (t) => {
+  const { root, recs } = await fixture(t);
+  const [a, b] = recs as [{ day: string; stem: string }, { day: string; stem: string }];
+  const wave = (r: { day: string; stem: string }) => join(root, r.day, `${r.stem}.waveform.json`);
+  await writeFile(wave(a), Buffer.from('\x8f\x00garbage\xff'.repeat(300), 'latin1'));
+  const whole = await readFile(wave(b));
+  await writeFile(wave(b), whole.subarray(0, Math.floor(whole.length / 2)));
+  const s = await startServe(t, ['--out', root]);
+  const item = async (r: { day: string; stem: string }) => (await getJson<Item & { waveformUrl: string | null }>(`${s.url}/api/recordings/${r.day}/${r.stem}.opus`)).body;
+  for (const r of [a, b]) t.match(await item(r), { waveformUrl: null, durationEstimated: true }, `${r.stem}: listed without its damaged waveform, duration estimated`);
+  t.match(await item(recs[2]!), { waveformUrl: /waveform\.json$/, durationMs: 3000 }, 'a good one is offered');
+  // Written again in place (temp file + rename, as rec-sidecars does): noticed although the audio is the same.
+  await writeFile(`${wave(a)}.tmp`, JSON.stringify({ version: 2, channels: 1, sample_rate: 48000, samples_per_pixel: 960, bits: 8, length: 1, data: [-3, 3], durationMs: 1000 }));
+  const { rename } = await import('node:fs/promises');
+  await rename(`${wave(a)}.tmp`, wave(a));
+  let back: (Item & { waveformUrl: string | null }) | undefined;
+  for (let i = 0; i < 60 && !back?.waveformUrl; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    back = await item(a);
+  }
+  t.match(back, { waveformUrl: /waveform\.json$/, durationMs: 1000, durationEstimated: false }, 'the rebuilt waveform is offered again');
+  const warnings = s.stderr().split('\n').filter((l) => l.includes('waveform sidecar is unreadable'));
+  t.equal(warnings.length, 2, 'one warning per damaged file, not one per rescan');
+  t.match(warnings[0], /rec-sidecars --repair/);
+});
+
 t.test('status: missing, corrupt, invalid, fresh with an event in progress, stale', async (t) => {
   const { root, src } = await fixtureWithPartial(t);
   const statusFile = join(root, '.spool', 'segmenter_status.json');

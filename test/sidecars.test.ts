@@ -130,6 +130,43 @@ t.test('stream file missing or broken: encoded again from the WAV', async (t) =>
   await assertComplete(t, out, [a!, b!]);
 });
 
+t.test('--repair rebuilds missing and damaged waveforms from the recordings, and leaves the rest alone', async (t) => {
+  const out = await copyOf(t, 'streamed');
+  const [a, b] = await jobsIn(out);
+  const wave = (j: EventFinished) => join(out, j.day, `${j.stem}.waveform.json`);
+  // Jobs still in the spool are rec-sidecars' own work: not touched.
+  const early = await sidecars(out, ['--repair']);
+  t.equal(early.exitCode, 0, early.stderr);
+  t.equal(early.stdout, '', 'nothing repaired while the recordings are being made');
+  await t.rejects(stat(wave(a!)), 'and no waveform written for them');
+  t.equal((await sidecars(out)).exitCode, 0);
+  const good = JSON.parse(await readFile(wave(a!), 'utf8')) as Waveform;
+  await writeFile(wave(a!), 'garbage, not JSON');
+  await rm(wave(b!));
+  const untouched = join(out, b!.day, 'not-a-recording.txt');
+  await writeFile(untouched, 'x');
+  const r = await sidecars(out, ['--repair', '--day', a!.day]);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.same(r.stdout.trim().split('\n').sort(), [wave(a!), wave(b!)].sort(), 'prints each waveform it rebuilt');
+  const fixed = JSON.parse(await readFile(wave(a!), 'utf8')) as Waveform;
+  t.equal(fixed.length, good.length, 'the same number of pixels as the original');
+  t.ok(Math.abs(fixed.durationMs - good.durationMs) <= 20, `the same duration (${fixed.durationMs} vs ${good.durationMs} ms)`);
+  t.ok(Math.abs(Math.max(...fixed.data) - Math.max(...good.data)) <= 4, 'the same peak, within the codec');
+  t.ok(await stat(wave(b!)), 'the missing one is back');
+  const again = await sidecars(out, ['--repair']);
+  t.equal(again.stdout, '', 'a second run finds nothing to do');
+  // A recording whose audio does not decode cannot be repaired: exit 1, and its files are left as they are.
+  await writeFile(wave(a!), 'garbage');
+  await writeFile(join(out, a!.day, `${a!.stem}.opus`), 'not opus either');
+  const bad = await sidecars(out, ['--repair']);
+  t.equal(bad.exitCode, 1);
+  t.match(bad.stderr, /cannot be rebuilt/);
+  t.equal(await readFile(wave(a!), 'utf8'), 'garbage', 'nothing overwritten');
+  t.same((await readdir(join(out, a!.day))).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+  const other = await sidecars(out, ['--repair', '--day', '2001-01-01']);
+  t.equal(other.exitCode, 0, 'a day with nothing in it is no error');
+});
+
 t.test('kill -9 at random points, restart: the same end state as one clean run', async (t) => {
   const clean = await copyOf(t, 'offline');
   const jobs = await jobsIn(clean);

@@ -11,6 +11,8 @@ import { schemaError, type EventFinished } from '../lib/contracts.js';
 import { DEFAULT_SETTINGS } from '../encode/settings.js';
 import { Runner, type RecordingReady } from '../sidecars/runner.js';
 import { Retention } from '../sidecars/retention.js';
+import { repairWaveforms } from '../sidecars/repair.js';
+import { DAY_DIR } from '../lib/recordings.js';
 import { commandTranscriber, pocketsphinx, type Transcriber } from '../sidecars/transcribe.js';
 
 const NAME = 'rec-sidecars';
@@ -31,7 +33,8 @@ const cli: ToolCli = {
   epilog:
     'Prints {"type":"recording.ready","id","day","stem","opus","waveform","transcript","durationMs","encode","archived"} per recording.\n' +
     'Exit status: 0 every job done, 1 some jobs left in the spool for a retry or moved to <spool>/failed/, 64 usage,\n' +
-    '69 ffmpeg (or the recogniser) missing, 73 cannot create the output or spool.',
+    '69 ffmpeg (or the recogniser) missing, 73 cannot create the output or spool.\n' +
+    'With --repair: prints the path of each waveform rebuilt; exit 1 when a recording\'s audio does not decode.',
   options: {
     out: { describe: 'Recordings root (<out>/<day>/<stem>.opus)', type: 'string', default: './recordings', requiresArg: true },
     spool: { describe: 'Spool directory of event WAVs and jobs (default <out>/.spool)', type: 'string', requiresArg: true },
@@ -54,7 +57,19 @@ const cli: ToolCli = {
     'min-free': numberOption('MB that must stay free on the recordings disk; below it jobs wait', { default: 50, min: 0 }),
     'retention-interval': numberOption('Minutes between retention runs with --follow', { default: 10, min: 0.01 }),
     retry: numberOption('Seconds before retrying a job that failed for a passing reason (doubles, up to 30 min)', { default: 30, min: 0.01 }),
+    repair: { describe: 'Instead: rebuild the waveform of every finished recording whose waveform is missing or unreadable; prints each one rebuilt', type: 'boolean', default: false },
+    day: { describe: 'With --repair: only this day folder (YYYY-MM-DD; repeatable)', type: 'string', array: true, requiresArg: true },
   },
+  exclusive: [['follow', 'repair']],
+  configure: (y) =>
+    y.check((a) => {
+      if (a.follow && a.repair) throw new Error('--follow and --repair: one or the other');
+      const days = (a.day as string[] | undefined) ?? [];
+      if (days.length && !a.repair) throw new Error('--day goes with --repair');
+      const bad = days.find((d) => !DAY_DIR.test(d));
+      if (bad !== undefined) throw new Error(`--day ${bad}: not a day folder name (YYYY-MM-DD)`);
+      return true;
+    }),
 };
 
 runTool(NAME, async () => {
@@ -67,6 +82,13 @@ runTool(NAME, async () => {
     await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(EX.CANTCREAT, `${dir}: cannot create (${err.code})`);
     });
+  }
+  if (args.repair) {
+    const ffmpeg = await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg');
+    const r = await repairWaveforms({ out, spool, ffmpeg, log, days: (args.day as string[] | undefined) ?? [] });
+    for (const path of r.repaired) process.stdout.write(path + '\n');
+    log.info({ checked: r.checked, repaired: r.repaired.length, failed: r.failed.length }, 'repair done');
+    return r.failed.length ? EX.FAILURE : EX.OK;
   }
   // The service waits for ffmpeg (its jobs are retried); a one-shot run cannot.
   const ffmpeg = args.follow

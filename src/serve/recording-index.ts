@@ -24,6 +24,8 @@ export interface Recording {
   durationEstimated: boolean;
   voiceRatio: number | null;
   waveform: boolean;
+  /** The waveform sidecar's mtime (0 without one): a rewrite is noticed even when the audio is unchanged. */
+  waveformMtimeMs: number;
   transcript: boolean;
   keep: boolean;
   /** The first words of the transcript, null without one. */
@@ -244,9 +246,17 @@ export class RecordingIndex extends EventEmitter {
     const st = await stat(join(dir, files.audio!)).catch(() => null);
     if (!st?.isFile()) return null;
     const old = this.byKey.get(`${day}/${stem}`);
-    // Sidecars are re-read only when the audio or the set of sidecars changed.
-    const sameFiles = old && old.size === st.size && old.mtimeMs === st.mtimeMs && old.waveform === !!files.waveform && old.transcript === !!files.transcript;
-    const wave = sameFiles ? { durationMs: old.durationEstimated ? null : old.durationMs, voiceRatio: old.voiceRatio } : files.waveform ? await readWaveformMeta(join(dir, files.waveform)) : { durationMs: null, voiceRatio: null };
+    const waveformPath = files.waveform ? join(dir, files.waveform) : null;
+    const waveformMtimeMs = waveformPath ? ((await stat(waveformPath).catch(() => null))?.mtimeMs ?? 0) : 0;
+    // Sidecars are re-read only when the audio, the waveform or the set of sidecars changed.
+    const sameFiles = old && old.size === st.size && old.mtimeMs === st.mtimeMs && old.waveformMtimeMs === waveformMtimeMs && old.transcript === !!files.transcript;
+    const wave = sameFiles
+      ? { durationMs: old.durationEstimated ? null : old.durationMs, voiceRatio: old.voiceRatio, broken: !old.waveform && waveformMtimeMs > 0 }
+      : waveformPath
+        ? await readWaveformMeta(waveformPath)
+        : { durationMs: null, voiceRatio: null, broken: false };
+    // A damaged sidecar (a bad card, a stray write) is not offered to the page; said once per version of the file.
+    if (wave.broken && !sameFiles) this.log.warn({ day, stem, waveform: waveformPath }, 'waveform sidecar is unreadable; listed without it (rec-sidecars --repair rebuilds it)');
     const text = sameFiles ? null : files.transcript ? await readTranscriptText(join(dir, files.transcript)) : null;
     const estimated = wave.durationMs === null;
     return {
@@ -259,7 +269,8 @@ export class RecordingIndex extends EventEmitter {
       durationMs: estimated ? durationFromSize(st.size) : Math.round(wave.durationMs!),
       durationEstimated: estimated,
       voiceRatio: wave.voiceRatio,
-      waveform: !!files.waveform,
+      waveform: !!files.waveform && !wave.broken,
+      waveformMtimeMs,
       transcript: !!files.transcript,
       keep: !!files.keep,
       excerpt: sameFiles ? old.excerpt : text ? text.slice(0, EXCERPT_CHARS) : null,
@@ -292,6 +303,7 @@ function sameRecording(a: Recording, b: Recording): boolean {
     a.mtimeMs === b.mtimeMs &&
     a.durationMs === b.durationMs &&
     a.waveform === b.waveform &&
+    a.waveformMtimeMs === b.waveformMtimeMs &&
     a.transcript === b.transcript &&
     a.keep === b.keep &&
     a.search === b.search

@@ -11,6 +11,10 @@ export const MAX_TEXT_CHARS = 2000;
 export interface WaveformMeta {
   durationMs: number | null;
   voiceRatio: number | null;
+  /** The file is not a waveform (not JSON, no peaks): better not offered at all. */
+  broken: boolean;
+  /** When it was last written (0 when it cannot be read). */
+  mtimeMs: number;
 }
 
 function numberField(text: string, field: string): number | null {
@@ -25,25 +29,31 @@ function numberField(text: string, field: string): number | null {
  * file are probed first; the whole file is parsed only when small.
  */
 export async function readWaveformMeta(path: string): Promise<WaveformMeta> {
+  const none = { durationMs: null, voiceRatio: null, broken: false, mtimeMs: 0 };
   const fh = await open(path, 'r').catch(() => null);
-  if (!fh) return { durationMs: null, voiceRatio: null };
+  if (!fh) return none;
+  let mtimeMs = 0;
   try {
-    const { size } = await fh.stat();
-    const head = Buffer.alloc(Math.min(size, PROBE_BYTES));
+    const st = await fh.stat();
+    mtimeMs = st.mtimeMs;
+    const head = Buffer.alloc(Math.min(st.size, PROBE_BYTES));
     await fh.read(head, 0, head.length, 0);
-    const tail = Buffer.alloc(Math.min(size, PROBE_BYTES));
-    await fh.read(tail, 0, tail.length, Math.max(0, size - tail.length));
+    const tail = Buffer.alloc(Math.min(st.size, PROBE_BYTES));
+    await fh.read(tail, 0, tail.length, Math.max(0, st.size - tail.length));
     const probe = head.toString('utf8') + '\n' + tail.toString('utf8');
     const durationMs = numberField(probe, 'durationMs');
     const voiceRatio = numberField(probe, 'voiceRatio');
-    if (durationMs !== null || size > MAX_PARSE_BYTES) return { durationMs, voiceRatio };
-    const doc = JSON.parse(await fh.readFile('utf8')) as Record<string, unknown>;
+    // Ours ends with its duration; a big file without one is not parsed (a waveform from elsewhere, or not one).
+    if (durationMs !== null || st.size > MAX_PARSE_BYTES) return { durationMs, voiceRatio, broken: false, mtimeMs };
+    const doc = JSON.parse(await fh.readFile('utf8')) as Record<string, unknown> | null;
     return {
-      durationMs: typeof doc.durationMs === 'number' ? doc.durationMs : null,
-      voiceRatio: typeof doc.voiceRatio === 'number' ? doc.voiceRatio : null,
+      durationMs: typeof doc?.durationMs === 'number' ? doc.durationMs : null,
+      voiceRatio: typeof doc?.voiceRatio === 'number' ? doc.voiceRatio : null,
+      broken: !Array.isArray(doc?.data),
+      mtimeMs,
     };
   } catch {
-    return { durationMs: null, voiceRatio: null };
+    return { ...none, broken: true, mtimeMs };
   } finally {
     await fh.close();
   }

@@ -133,7 +133,8 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
   return { durationMs: expected, encode, reencoded };
 }
 
-async function waveformOfOpus(ffmpeg: string, opus: string): Promise<Waveform> {
+/** Peaks of a recording, decoded by ffmpeg (niced: a background job). */
+export async function waveformOfOpus(ffmpeg: string, opus: string): Promise<Waveform> {
   const child = decodeToPcm(ffmpeg, opus, NICE);
   const w = await computeWaveform(child.stdout as AsyncIterable<Buffer>, DECODE_RATE);
   const error = decodeError(await child);

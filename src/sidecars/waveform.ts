@@ -75,12 +75,19 @@ export async function computeWaveform(pcm: AsyncIterable<Buffer>, rate: number, 
   };
 }
 
-/** An existing sidecar that matches the audio (same rate, same length) is kept as is. */
-export async function waveformMatches(path: string, durationMs: number): Promise<boolean> {
+/** The waveform sidecar at `path` when it is one (version 2, whole peaks, a duration); null when missing or not. */
+export async function readWaveform(path: string): Promise<Waveform | null> {
   try {
-    const w = JSON.parse(await readFile(path, 'utf8')) as Partial<Waveform>;
-    return w.version === 2 && Array.isArray(w.data) && w.data.length === (w.length ?? -1) * 2 && Math.abs((w.durationMs ?? -1e9) - durationMs) <= 20;
+    const w = JSON.parse(await readFile(path, 'utf8')) as Partial<Waveform> | null;
+    const whole = w?.version === 2 && Array.isArray(w.data) && w.data.length === (w.length ?? -1) * 2 && typeof w.durationMs === 'number';
+    return whole ? (w as Waveform) : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** An existing sidecar that matches the audio (same length) is kept as is. */
+export async function waveformMatches(path: string, durationMs: number): Promise<boolean> {
+  const w = await readWaveform(path);
+  return w !== null && Math.abs(w.durationMs - durationMs) <= 20;
 }

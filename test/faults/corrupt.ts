@@ -8,6 +8,7 @@ import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { execa } from 'execa';
 import { readStatus } from '../../src/status/read-status.js';
 import { bin } from '../helpers.js';
 import { readText } from './audit.js';
@@ -39,6 +40,7 @@ async function firstJob(rig: Rig, timeoutMs: number): Promise<string | null> {
 
 interface Served {
   url: string;
+  stderr: () => string;
   stop: () => Promise<void>;
 }
 
@@ -54,6 +56,7 @@ async function serve(out: string): Promise<Served> {
   });
   return {
     url,
+    stderr: () => err,
     stop: async () => {
       if (p.exitCode !== null) return;
       const gone = new Promise((r) => p.once('exit', r));
@@ -139,7 +142,7 @@ export const scenarios: Scenario[] = [
   },
   {
     id: 'corrupt-waveform',
-    fault: "a finished recording's waveform.json overwritten with garbage (rec-serve running)",
+    fault: "a finished recording's waveform.json overwritten with garbage (rec-serve running), then rec-sidecars --repair",
     trials: { short: 1, long: 2 },
     run: (ctx) =>
       rigTrial(ctx, {
@@ -161,55 +164,38 @@ export const scenarios: Scenario[] = [
             const damagedAt = Date.now();
             const problems: string[] = [];
             const findings: string[] = [];
-            // rec-serve: the recording is still listed and plays; the waveform is said to be unusable, not a 500.
-            let item: { stem: string; url: string; waveformUrl: string | null; durationMs: number | null; durationEstimated: boolean } | undefined;
-            const took = await rig.until(async () => {
+            type Item = { stem: string; url: string; waveformUrl: string | null; durationMs: number | null; durationEstimated: boolean };
+            const listed = async (): Promise<Item | undefined> => {
               const list = await fetch(`${served.url}/api/recordings?limit=100`).catch(() => null);
               if (!list || list.status !== 200) {
                 problems.push(`list ${list?.status ?? 'unreachable'}`);
-                return false;
+                return undefined;
               }
-              const body = (await list.json()) as { items: Array<NonNullable<typeof item>> };
-              item = body.items.find((i) => i.stem === r.stem);
-              // Listed as it is on disk now: with its (damaged) waveform. After 5 s, as it is.
-              return item !== undefined && (item.waveformUrl !== null || Date.now() - damagedAt > 5000);
-            }, 15_000);
-            const listedMs = Date.now() - damagedAt;
-            if (took === null || !item) return { recoveryMs: null, visible: null, note: `recording not listed (${[...new Set(problems)].join(', ')})` };
-            const it = item as NonNullable<typeof item>;
+              return ((await list.json()) as { items: Item[] }).items.find((i) => i.stem === r.stem);
+            };
+            // rec-serve: still listed and playing, its damaged waveform no longer offered, and said in its log.
+            let item: Item | undefined;
+            const hidden = await rig.until(async () => (item = await listed()) !== undefined && item.waveformUrl === null, 10_000);
+            if (hidden === null || !item) return { recoveryMs: null, visible: null, note: `the damaged waveform is still offered (${[...new Set(problems)].join(', ') || 'listed as before'})` };
+            const it = item as Item;
             const audio = await fetch(new URL(it.url, served.url));
             await audio.arrayBuffer();
-            findings.push(`opus ${audio.status}`);
             if (audio.status !== 200) problems.push(`opus ${audio.status}`);
-            if (it.waveformUrl) {
-              const w = await fetch(new URL(it.waveformUrl, served.url));
-              const body = await w.text();
-              let parses = true;
-              try {
-                JSON.parse(body);
-              } catch {
-                parses = false;
-              }
-              findings.push(`listed with waveformUrl, which answers ${w.status}${parses ? '' : ' with a body that is not JSON'}`);
-              if (w.status >= 500) problems.push(`waveform ${w.status}`);
-            } else findings.push('listed without a waveform');
-            findings.push(`durationMs ${it.durationMs}${it.durationEstimated ? ' (estimated)' : ''}, listed ${(listedMs / 1000).toFixed(1)} s after the damage`);
+            findings.push(`listed without its waveform ${(hidden / 1000).toFixed(1)} s after the damage, opus ${audio.status}, durationMs ${it.durationMs}${it.durationEstimated ? ' (estimated)' : ''}`);
+            const warned = served.stderr().includes('waveform sidecar is unreadable');
+            if (!warned) problems.push('no warning in rec-serve\'s log');
+            // The remedy the warning names, run as a user (or a timer) would.
+            const repair = await execa('node', [bin('rec-sidecars'), '--out', rig.out, '--spool', rig.spool, '--repair', '--day', r.day], { reject: false });
+            if (repair.exitCode !== 0 || repair.stdout.trim() !== r.waveform) problems.push(`rec-sidecars --repair: exit ${repair.exitCode}, printed "${repair.stdout.trim()}" (${repair.stderr.trim().split('\n').at(-1)})`);
+            const back = await rig.until(async () => (await listed())?.waveformUrl != null, 10_000);
+            if (back === null) problems.push('the rebuilt waveform is not offered again');
             const health = await fetch(`${served.url}/healthz`);
             if (health.status !== 200) problems.push(`healthz ${health.status}`);
-            const servedMs = Date.now() - damagedAt;
-            // Does anything put the waveform right? (Nothing is expected to: reported.)
-            await sleepUntilWorld(world, world.lengthMs);
-            let repaired = false;
-            try {
-              JSON.parse(readFileSync(r.waveform, 'utf8'));
-              repaired = true;
-            } catch {
-              repaired = false;
-            }
+            const recoveredMs = Date.now() - damagedAt;
             return {
-              recoveryMs: problems.length ? null : servedMs,
-              visible: `rec-serve: ${findings.join(', ')}`,
-              note: `${problems.length ? `PROBLEMS: ${problems.join(', ')}; ` : ''}waveform ${repaired ? 'repaired' : 'left corrupt (nothing repairs a finished recording\u2019s sidecar)'}`,
+              recoveryMs: problems.length ? null : recoveredMs,
+              visible: warned ? `rec-serve: warning "waveform sidecar is unreadable"; ${findings.join(', ')}` : null,
+              note: `${problems.length ? `PROBLEMS: ${problems.join(', ')}; ` : ''}rebuilt by rec-sidecars --repair and offered again ${(recoveredMs / 1000).toFixed(1)} s after the damage`,
             };
           } finally {
             await served.stop();
