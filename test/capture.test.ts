@@ -117,6 +117,19 @@ t.test('a source that stalls without exiting is killed after --stall-timeout and
   await off;
 });
 
+t.test('a source restarted many times leaves nothing behind per run (no listener leak warning)', async (t) => {
+  const dir = await tempDir(t);
+  const counter = join(dir, 'starts');
+  // A device that hangs every 0.3 s, the watchdog at 0.2 s: 12 runs in a few seconds.
+  const r = await capture(['--device', 'fake', '--arecord', join(FIXTURES, 'arecord-dies.mjs'), '--retry-delay', '0.05', '--stall-timeout', '0.2', '--duration', '3.6'], {
+    env: { FAKE_ARECORD_COUNTER: counter, FAKE_ARECORD_HANG: '1' },
+  });
+  t.equal(r.exitCode, 0, 'exit 0');
+  t.equal(Buffer.from(r.stdout).length, 345600, '3.6 s of audio: 0.3 s from each of 12 runs');
+  t.equal((await readFile(counter, 'utf8')).length, 12, 'started 12 times');
+  t.notMatch(Buffer.from(r.stderr).toString(), /MaxListenersExceeded|memory leak/, 'no listener piles up on the output');
+});
+
 t.test('a reader downstream that stops taking audio for a while is not a stalled source', async (t) => {
   const dir = await tempDir(t);
   const counter = join(dir, 'starts');

@@ -5,7 +5,7 @@
 // Output is cut into whole frames per run, so a process dying mid-frame never
 // leaves a misaligned stream downstream: its partial frame is dropped and logged.
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { Logger } from 'pino';
@@ -129,10 +129,23 @@ function startRun(opts: SupervisorOptions): Run {
       tickMs,
     );
   }
-  const flowed = pipeline(last.stdout, framer, opts.out, { end: false }).catch((err: Error) => {
-    opts.log.debug({ err: err.message }, 'capture pipe closed');
-    kill();
-  });
+  // The output outlives every run: each run pipes into it and lets go of it when done
+  // (pipeline() into a stream that is not ended left a listener on it per run).
+  // An output that goes away (a write error downstream) ends the run, as a source that fails does.
+  framer.pipe(opts.out, { end: false });
+  const outGone = () => framer.destroy(new Error('output closed'));
+  opts.out.once('close', outGone);
+  const flowed = pipeline(last.stdout, framer)
+    .catch((err: Error) => {
+      opts.log.debug({ err: err.message }, 'capture pipe closed');
+      kill();
+    })
+    // Every frame handed on before the run counts as done.
+    .then(() => finished(framer).catch(() => undefined))
+    .finally(() => {
+      opts.out.off('close', outGone);
+      framer.unpipe(opts.out);
+    });
   const done = Promise.all([Promise.all(exits), flowed]).then(([e]) => {
     clearInterval(watchdog);
     return { exits: e, bytes: framer.emittedBytes, stalled };

@@ -33,14 +33,22 @@ export async function runScenario(s: Scenario, form: 'short' | 'long', onTrial?:
   return { scenario: s, trials, unavailable };
 }
 
-/** The last warnings and errors of each stage's log: what a failed trial leaves to go on. */
-async function diagnosis(dir: string): Promise<string[]> {
+/**
+ * What a failed trial leaves to go on (its folder is deleted): each stage's
+ * first lines and last warnings and errors, the microphone's log, and the
+ * segmenter's last status.
+ */
+export async function diagnosis(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const stage of ['capture', 'segment', 'sidecars']) {
-    const text = await readFile(join(dir, `${stage}.log`), 'utf8').catch(() => '');
-    const worth = text.split('\n').filter((l) => /"level":[4-6]0/.test(l) || (l && !l.startsWith('{')));
-    out.push(...worth.slice(-15).map((l) => `${stage}: ${l.slice(0, 400)}`));
+    const lines = (await readFile(join(dir, `${stage}.log`), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const worth = lines.filter((l) => /"level":[4-6]0/.test(l) || !l.startsWith('{'));
+    out.push(`${stage}: ${lines.length} log lines`, ...lines.slice(0, 3).map((l) => `${stage} (start): ${l.slice(0, 300)}`), ...worth.slice(-15).map((l) => `${stage}: ${l.slice(0, 400)}`));
   }
+  const mic = (await readFile(join(dir, 'mic.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  out.push(`mic: ${mic.length} log lines`, ...(mic.length > 12 ? [...mic.slice(0, 6), '…', ...mic.slice(-6)] : mic).map((l) => `mic: ${l}`));
+  const status = await readFile(join(dir, 'rec', '.spool', 'segmenter_status.json'), 'utf8').catch(() => 'none');
+  out.push(`segmenter_status.json: ${status.slice(0, 600).trim()}`);
   return out;
 }
 
