@@ -122,7 +122,7 @@ t.test('the units hang together: sockets, fd names, limits, sandbox, one setting
   // Every variable in the example file is a flag of some tool, and every flag a
   // service can take from the environment is documented there.
   const documented = new Set([...(await readFile(join(SYSTEMD, 'rec-tools.env'), 'utf8')).matchAll(/^#?(REC_[A-Z_]+)=/gm)].map((m) => m[1]!));
-  const perInvocation = new Set(['help', 'version', 'input', 'realtime', 'duration', 'follow', 'json', 'watch', 'check']);
+  const perInvocation = new Set(['help', 'version', 'input', 'realtime', 'duration', 'follow', 'json', 'watch', 'check', 'repair', 'day']);
   const flags = new Set<string>(['REC_HOST', 'REC_PORT', 'REC_TOKEN']); // rec-serve's, built elsewhere
   for (const tool of ['rec-capture', 'rec-segment', 'rec-sidecars', 'rec-status']) {
     const help = (await execa('node', [bin(tool), '--help'])).stdout;

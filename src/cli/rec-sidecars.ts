@@ -60,7 +60,8 @@ const cli: ToolCli = {
     repair: { describe: 'Instead: rebuild the waveform of every finished recording whose waveform is missing or unreadable; prints each one rebuilt', type: 'boolean', default: false },
     day: { describe: 'With --repair: only this day folder (YYYY-MM-DD; repeatable)', type: 'string', array: true, requiresArg: true },
   },
-  exclusive: [['follow', 'repair']],
+  // One-shot flags; REC_DAY is also what --archive-cmd's command is given, not an option for this run.
+  noEnv: ['repair', 'day'],
   configure: (y) =>
     y.check((a) => {
       if (a.follow && a.repair) throw new Error('--follow and --repair: one or the other');
