@@ -51,6 +51,8 @@ export function notDelivered(micLog: string, world: World): Array<[number, numbe
       last = null;
     }
   }
+  // After the last microphone ended (or when none ever started), nothing was delivered either.
+  if (last) out.push([ms(last.at!) - (last.type === 'end' ? CAPTURE_INFLIGHT_MS : 0), Infinity]);
   return out;
 }
 
