@@ -5,7 +5,7 @@
 // PCM pipe at 1 MiB (PipeSize=1M), so a stage can die and come back without its
 // neighbours noticing. The microphone is test/fixtures/arecord-world.mjs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -84,7 +84,9 @@ export class Rig {
     if (up === null) throw new Error(`rec-segment did not start: ${this.log('segment').slice(-300)}`);
     await sleep(300);
     this.opts.world.epochMs = Date.now();
-    writeFileSync(join(this.opts.dir, 'world.json'), JSON.stringify(this.opts.world));
+    // Whole or not at all: the microphone reads it as soon as it exists.
+    writeFileSync(join(this.opts.dir, 'world.json.tmp'), JSON.stringify(this.opts.world));
+    renameSync(join(this.opts.dir, 'world.json.tmp'), join(this.opts.dir, 'world.json'));
   }
 
   private command(stage: Stage): string[] {
