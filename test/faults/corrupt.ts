@@ -48,7 +48,7 @@ interface Served {
 async function serve(out: string): Promise<Served> {
   const p = spawn('node', [bin('rec-serve'), '--out', out, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
   let err = '';
-  p.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
+  p.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-65536)));
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: p.stdout });
     rl.once('line', (l) => resolve(l.trim().replace(/\/$/, '')));
@@ -160,8 +160,6 @@ export const scenarios: Scenario[] = [
             }, wallAt(world, world.lengthMs) - Date.now());
             if (!ready) return { recoveryMs: null, visible: null, note: 'no recording became ready' };
             const r = ready as { day: string; stem: string; opus: string; waveform: string };
-            writeFileSync(r.waveform, garbage(ctx.seed ^ 0xa5, 4000));
-            const damagedAt = Date.now();
             const problems: string[] = [];
             const findings: string[] = [];
             type Item = { stem: string; url: string; waveformUrl: string | null; durationMs: number | null; durationEstimated: boolean };
@@ -173,6 +171,12 @@ export const scenarios: Scenario[] = [
               }
               return ((await list.json()) as { items: Item[] }).items.find((i) => i.stem === r.stem);
             };
+            // The damage strikes a recording rec-serve already offers with its waveform.
+            if ((await rig.until(async () => (await listed())?.waveformUrl != null, 10_000)) === null) {
+              return { recoveryMs: null, visible: null, note: 'the finished recording was never offered with its waveform' };
+            }
+            writeFileSync(r.waveform, garbage(ctx.seed ^ 0xa5, 4000));
+            const damagedAt = Date.now();
             // rec-serve: still listed and playing, its damaged waveform no longer offered, and said in its log.
             let item: Item | undefined;
             const hidden = await rig.until(async () => (item = await listed()) !== undefined && item.waveformUrl === null, 10_000);
@@ -183,7 +187,7 @@ export const scenarios: Scenario[] = [
             if (audio.status !== 200) problems.push(`opus ${audio.status}`);
             findings.push(`listed without its waveform ${(hidden / 1000).toFixed(1)} s after the damage, opus ${audio.status}, durationMs ${it.durationMs}${it.durationEstimated ? ' (estimated)' : ''}`);
             const warned = served.stderr().includes('waveform sidecar is unreadable');
-            if (!warned) problems.push('no warning in rec-serve\'s log');
+            if (!warned) problems.push(`no warning in rec-serve's log (${served.stderr().trim().split('\n').slice(-3).join(' | ').slice(0, 600)})`);
             // The remedy the warning names, run as a user (or a timer) would.
             const repair = await execa('node', [bin('rec-sidecars'), '--out', rig.out, '--spool', rig.spool, '--repair', '--day', r.day], { reject: false });
             if (repair.exitCode !== 0 || repair.stdout.trim() !== r.waveform) problems.push(`rec-sidecars --repair: exit ${repair.exitCode}, printed "${repair.stdout.trim()}" (${repair.stderr.trim().split('\n').at(-1)})`);
