@@ -13,8 +13,6 @@ export interface WaveformMeta {
   voiceRatio: number | null;
   /** The file is not a waveform (not JSON, no peaks): better not offered at all. */
   broken: boolean;
-  /** When it was last written (0 when it cannot be read). */
-  mtimeMs: number;
 }
 
 function numberField(text: string, field: string): number | null {
@@ -29,13 +27,11 @@ function numberField(text: string, field: string): number | null {
  * file are probed first; the whole file is parsed only when small.
  */
 export async function readWaveformMeta(path: string): Promise<WaveformMeta> {
-  const none = { durationMs: null, voiceRatio: null, broken: false, mtimeMs: 0 };
+  const none = { durationMs: null, voiceRatio: null, broken: false };
   const fh = await open(path, 'r').catch(() => null);
   if (!fh) return none;
-  let mtimeMs = 0;
   try {
     const st = await fh.stat();
-    mtimeMs = st.mtimeMs;
     const head = Buffer.alloc(Math.min(st.size, PROBE_BYTES));
     await fh.read(head, 0, head.length, 0);
     const tail = Buffer.alloc(Math.min(st.size, PROBE_BYTES));
@@ -44,16 +40,15 @@ export async function readWaveformMeta(path: string): Promise<WaveformMeta> {
     const durationMs = numberField(probe, 'durationMs');
     const voiceRatio = numberField(probe, 'voiceRatio');
     // Ours ends with its duration; a big file without one is not parsed (a waveform from elsewhere, or not one).
-    if (durationMs !== null || st.size > MAX_PARSE_BYTES) return { durationMs, voiceRatio, broken: false, mtimeMs };
+    if (durationMs !== null || st.size > MAX_PARSE_BYTES) return { durationMs, voiceRatio, broken: false };
     const doc = JSON.parse(await fh.readFile('utf8')) as Record<string, unknown> | null;
     return {
       durationMs: typeof doc?.durationMs === 'number' ? doc.durationMs : null,
       voiceRatio: typeof doc?.voiceRatio === 'number' ? doc.voiceRatio : null,
       broken: !Array.isArray(doc?.data),
-      mtimeMs,
     };
   } catch {
-    return { ...none, broken: true, mtimeMs };
+    return { ...none, broken: true };
   } finally {
     await fh.close();
   }

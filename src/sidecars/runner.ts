@@ -319,7 +319,7 @@ export class Runner {
     try {
       const dir = await moveToFailed(this.opts.ctx.spool, id, files, reason);
       // A rewrite of the job cut off by a kill left its temp file: it is no record of anything.
-      for (const f of files) await rm(tempPathFor(f), { force: true });
+      for (const f of files) await rm(tempPathFor(f), { force: true }).catch(() => undefined);
       this.log.error({ id, reason, dir }, 'job cannot be done; moved to failed/ with its reason');
     } catch (err) {
       this.log.error({ id, reason, err: (err as Error).message }, 'job cannot be done, and moving it to failed/ failed too');
