@@ -109,15 +109,16 @@ t.test('--watch redraws when the file changes', async (t) => {
   t.equal(r.exitCode, 0);
 });
 
-t.test('the status file follows audio stopping and starting at once, not at the next heartbeat', async (t) => {
+t.test('the status file follows audio stopping, starting and gaps at once, not at the next heartbeat', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'segmenter_status.json');
   const snap = statusFixture();
   const recorder = {
     version: 1,
+    gaps: 0,
     lastFrameMono: monotonicMs() as number | null,
     wavDroppedTotal: 0,
-    snapshot: () => ({ input: snap.input, level: snap.level, event: null, lastEvent: null, streamingEncode: snap.streamingEncode, spoolError: null }),
+    snapshot: () => ({ input: { ...snap.input, gaps: recorder.gaps }, level: snap.level, event: null, lastEvent: null, streamingEncode: snap.streamingEncode, spoolError: null }),
   };
   const writer = new StatusWriter({ path, spool: dir, out: dir, recorder: recorder as unknown as Recorder, log: createLogger('test', { level: 'silent' }), minIntervalMs: 50, heartbeatMs: 60_000 });
   t.teardown(() => writer.stop());
@@ -132,4 +133,14 @@ t.test('the status file follows audio stopping and starting at once, not at the 
   t.equal(await until(false), false, 'not capturing within a tick of the last frame getting old');
   recorder.lastFrameMono = monotonicMs();
   t.equal(await until(true), true, 'capturing again within a tick');
+  // A hole shorter than the capturing window (a capture restarted in 1.5 s) never flips
+  // `capturing`; the new gap count is written at once all the same.
+  recorder.gaps = 1;
+  const gaps = async () => ((JSON.parse(await readFile(path, 'utf8').catch(() => 'null')) as SegmenterStatus | null)?.input.gaps ?? null);
+  // Frames keep arriving meanwhile (else `capturing` would flip after 2 s and write it anyway).
+  for (let i = 0; i < 20 && (await gaps()) !== 1; i++) {
+    recorder.lastFrameMono = monotonicMs();
+    await sleep(50);
+  }
+  t.equal(await gaps(), 1, 'a gap in the input is written within a tick');
 });

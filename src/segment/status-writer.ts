@@ -39,6 +39,7 @@ export class StatusWriter {
   private lastVersion = -1;
   private lastLevel = 0;
   private lastCapturing: boolean | null = null;
+  private lastGaps = 0;
   private writing: Promise<void> | null = null;
   private stopped = false;
   private readonly startedAt = new Date().toISOString();
@@ -71,8 +72,9 @@ export class StatusWriter {
     const level = r.snapshot().level.rmsDbfs;
     // Level moves count when they are big enough to see on a meter (3 dB): a write
     // every 250 ms for every small wobble was most of rec-segment's CPU at real time.
-    // So does audio stopping or starting again: monitors read `capturing` (rec-status --check).
-    const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 3 || this.capturingNow() !== this.lastCapturing;
+    // So does audio stopping or starting again: monitors read `capturing` (rec-status --check),
+    // and a hole in the input (a restarted capture) shows as soon as audio is back.
+    const changed = r.version !== this.lastVersion || Math.abs(level - this.lastLevel) >= 3 || this.capturingNow() !== this.lastCapturing || r.gaps !== this.lastGaps;
     const due = monotonicMs() - this.lastWrite >= (this.opts.heartbeatMs ?? 5000);
     // After a step of the wall clock the file's updatedAt is on the old time:
     // readers would call it stale (or, stepped back, from the future) until rewritten.
@@ -124,6 +126,7 @@ export class StatusWriter {
       const status = await this.build();
       this.lastLevel = status.level.rmsDbfs;
       this.lastCapturing = status.capturing;
+      this.lastGaps = status.input.gaps;
       // The status lives on tmpfs and is rewritten every few seconds: no fsync.
       await atomicWriteJson(this.opts.path, status, { fsync: false });
       this.lastWrite = monotonicMs();
