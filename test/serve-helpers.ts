@@ -3,7 +3,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { bin, synth } from './helpers.js';
+import { bin, statusFixture, synth } from './helpers.js';
 import type { SegmenterStatus } from '../src/lib/contracts.js';
 import { StreamEncoder, type EncodeResult } from '../src/encode/stream-encoder.js';
 
@@ -40,34 +40,34 @@ export async function startServe(t: { teardown: (fn: () => Promise<void> | void)
 
 /** A status file as rec-segment writes it; `event` points at a partial when given. */
 export function statusObject(opts: { updatedAt?: Date; partialPath?: string | null; durationMs?: number; eventSizeBytes?: number; capturing?: boolean } = {}): SegmenterStatus {
-  const now = (opts.updatedAt ?? new Date()).toISOString();
-  return {
-    schemaVersion: 1,
-    updatedAt: now,
-    pid: 4242,
-    startedAt: now,
-    capturing: opts.capturing ?? true,
-    input: { rate: 48000, framesIn: 1000, lastFrameAt: now, gaps: 0 },
-    level: { rmsDbfs: -40, peakDbfs: -20, noiseFloorDbfs: -60, thresholdDbfs: -50, voice: true },
-    event:
-      opts.partialPath === undefined
-        ? null
-        : {
-            id: '20261126T100000Z-beef',
-            startedAt: now,
-            durationMs: opts.durationMs ?? 1000,
-            trigger: 'vad',
-            inProgress: true,
-            wav: '/tmp/x.wav',
-            partialPath: opts.partialPath,
-            eventSizeBytes: opts.eventSizeBytes ?? 0,
-            encoder: 'stream',
-          },
-    lastEvent: null,
-    streamingEncode: { enabled: true, active: opts.partialPath ? 1 : 0, failures: 0, queueFrames: 0 },
-    spool: { pendingJobs: 2, bytes: 0, freeBytes: 1e9 },
-    disk: { freeBytes: 5e9 },
-  };
+  const at = opts.updatedAt ?? new Date();
+  const now = at.toISOString();
+  return statusFixture(
+    {
+      startedAt: now,
+      capturing: opts.capturing ?? true,
+      input: { rate: 48000, framesIn: 1000, lastFrameAt: now, gaps: 0 },
+      level: { rmsDbfs: -40, peakDbfs: -20, noiseFloorDbfs: -60, thresholdDbfs: -50, voice: true },
+      event:
+        opts.partialPath === undefined
+          ? null
+          : {
+              id: '20261126T100000Z-beef',
+              startedAt: now,
+              durationMs: opts.durationMs ?? 1000,
+              trigger: 'vad',
+              inProgress: true,
+              wav: '/tmp/x.wav',
+              partialPath: opts.partialPath,
+              eventSizeBytes: opts.eventSizeBytes ?? 0,
+              encoder: 'stream',
+            },
+      streamingEncode: { enabled: true, active: opts.partialPath ? 1 : 0, failures: 0, queueFrames: 0 },
+      spool: { pendingJobs: 2, bytes: 0, freeBytes: 1e9 },
+      disk: { freeBytes: 5e9 },
+    },
+    at.getTime(),
+  );
 }
 
 export async function writeStatus(path: string, status: SegmenterStatus): Promise<void> {
