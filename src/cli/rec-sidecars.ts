@@ -163,12 +163,7 @@ runTool(NAME, async () => {
         continue;
       }
       if (item.value.type !== 'event.finished') continue; // other line types are not ours
-      const invalid = schemaError('event.schema.json', item.value);
-      if (invalid) {
-        log.warn({ line: item.line, err: invalid }, 'skipped an event.finished line that does not match the schema');
-        continue;
-      }
-      runner.add(item.value as unknown as EventFinished);
+      await runner.offer(item.value, item.line);
     }
     // Jobs announced on stdin are in the spool too: a last look catches any line lost on the way.
     await runner.scanSpool();

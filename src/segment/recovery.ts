@@ -14,6 +14,7 @@ import { encodeWav } from '../encode/encode-input.js';
 import { finalPathFor, isPartialPath, partialPathFor, type EncoderSettings } from '../encode/settings.js';
 import { decodedDuration, remuxInto } from '../encode/verify.js';
 import { dayFolders } from '../lib/recordings.js';
+import { audioExtension, eventFiles, eventNameError, foreignPathError, linkedFileError, type EventName } from '../lib/event-files.js';
 import { rebuildJob, wavLevels } from './rebuild.js';
 
 export interface RecoveryEncoder {
@@ -78,6 +79,9 @@ export async function recoverSpool(
     let started: EventStarted;
     try {
       started = JSON.parse(await readFile(marker, 'utf8')) as EventStarted;
+      // Its paths are only checked, never followed: anything in the spool can be written by others.
+      const foreign = started?.id !== id ? `holds the start of ${JSON.stringify(started?.id)}` : foreignPathError(started, { out, spool });
+      if (foreign) throw new Error(foreign);
     } catch (err) {
       // Empty or cut short: a kill between the record's creation and its write,
       // or a bad card. Its id still names the event, and a WAV beside it holds the audio.
@@ -105,6 +109,11 @@ export async function recoverSpool(
       await rm(marker, { force: true });
       if (done) log.info({ id }, 'start record of an event already finished; removed');
       else log.warn({ id, wav: started.wav }, 'start record whose WAV is gone (handled by rec-sidecars or removed); removed, nothing to recover');
+      continue;
+    }
+    const linked = await linkedFileError(eventFiles(started, { out, spool }, audioExtension(started.partial)));
+    if (linked) {
+      log.error({ id, err: linked }, 'cannot recover a cut-off event: it would write through a symbolic link; its files are left in the spool');
       continue;
     }
     try {
@@ -186,8 +195,14 @@ export async function finaliseOrphanPartials(out: string, spool: string, ffmpeg:
   const claimed = new Set<string>();
   for (const name of await readdir(spool).catch(() => [] as string[])) {
     if (!name.endsWith('.job.json')) continue;
-    const job = JSON.parse(await readFile(join(spool, name), 'utf8').catch(() => 'null')) as { opus?: unknown } | null;
-    if (typeof job?.opus === 'string') claimed.add(job.opus);
+    let job: (Partial<EventName> & { opus?: unknown }) | null;
+    try {
+      job = JSON.parse(await readFile(join(spool, name), 'utf8')) as (Partial<EventName> & { opus?: unknown }) | null;
+    } catch {
+      continue;
+    }
+    // The final path is derived from the job's names, not taken from its "opus".
+    if (job && typeof job.opus === 'string' && !eventNameError(job)) claimed.add(eventFiles(job as EventName, { out, spool }, audioExtension(job.opus)).opus);
   }
   const outcomes: OrphanOutcome[] = [];
   for (const partial of partials ?? (await scanLeftovers(spool, out)).partials) {

@@ -6,11 +6,12 @@
 // Everything after the first stage reads the verified `.opus`, so slow transcripts
 // or an unreachable archive never keep WAVs in the spool (tmpfs on the Pi).
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { EncodeOutcome, EventFinished } from '../lib/contracts.js';
 import { atomicWriteJson, removeWritten } from '../lib/atomic-write.js';
 import { exists, filesOfStem } from '../lib/recordings.js';
+import { audioExtension, eventFiles, foreignPathError, linkedFileError, type EventFiles } from '../lib/event-files.js';
 import { WavFormatError, type WavInfo } from '../lib/wav.js';
 import { encodeWav, readEncodableWav } from '../encode/encode-input.js';
 import type { EncoderSettings } from '../encode/settings.js';
@@ -43,24 +44,24 @@ export interface JobContext {
   signal?: AbortSignal;
 }
 
-export interface JobPaths {
-  dir: string;
-  opus: string;
-  waveform: string;
-  transcript: string;
-  job: string;
+export type JobPaths = EventFiles;
+
+/**
+ * Every path a job touches, derived from rec-sidecars' own folders and the job's
+ * id, day and stem (the job's own "wav" and "opus" are only checked against these:
+ * see admitJob).
+ */
+export function jobPaths(job: EventFinished, ctx: Pick<JobContext, 'out' | 'spool'>): JobPaths {
+  return eventFiles(job, ctx, audioExtension(job.opus));
 }
 
-export function jobPaths(job: EventFinished, ctx: Pick<JobContext, 'out' | 'spool'>): JobPaths {
-  const opus = job.opus ?? join(ctx.out, job.day, `${job.stem}.opus`);
-  const dir = dirname(opus);
-  return {
-    dir,
-    opus,
-    waveform: join(dir, `${job.stem}.waveform.json`),
-    transcript: join(dir, `${job.stem}.transcript.json`),
-    job: join(ctx.spool, `${job.id}.job.json`),
-  };
+/**
+ * Why a job (a line or a job file) cannot be taken: its names are not event names,
+ * it names files other than its own (a foreign "wav" would be deleted, a foreign
+ * "opus" overwritten), or one of its files is a symbolic link. Null when it can.
+ */
+export async function refusalOf(job: EventFinished, ctx: Pick<JobContext, 'out' | 'spool'>): Promise<string | null> {
+  return foreignPathError(job, ctx) ?? (await linkedFileError(jobPaths(job, ctx)));
 }
 
 export interface RecordingOutcome {
@@ -83,11 +84,14 @@ async function openWav(path: string): Promise<WavInfo | null> {
 
 /** Stage 1: a known-good `.opus` and its waveform; then the WAV is released. */
 export async function recordingStage(job: EventFinished, ctx: JobContext): Promise<RecordingOutcome> {
+  // Checked again here: a job can wait in the queue while its folder changes under it.
+  const refused = await refusalOf(job, ctx);
+  if (refused) throw new PermanentJobError(refused);
   const p = jobPaths(job, ctx);
   // A WAV that cannot be read (the spool was full when it was opened) fails the
   // job only if the streamed file does not hold the whole event either.
   let unreadable: PermanentJobError | null = null;
-  const wav = await openWav(job.wav).catch((err: Error) => {
+  const wav = await openWav(p.wav).catch((err: Error) => {
     if (!(err instanceof PermanentJobError)) throw err;
     unreadable = err;
     return null;
@@ -109,12 +113,12 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
   }
   const fault = !check ? 'missing' : !check.ok ? `broken (${check.error})` : Math.abs(check.durationMs - expected) > DURATION_TOLERANCE_MS ? `${check.durationMs} ms long, not ${expected}` : null;
   if (fault) {
-    if (!wav) throw new PermanentJobError(`${job.wav} is gone and ${p.opus} is ${fault}`);
+    if (!wav) throw new PermanentJobError(`${p.wav} is gone and ${p.opus} is ${fault}`);
     if (job.encode.mode === 'stream') ctx.log.warn({ id: job.id, opus: p.opus, fault }, 'the streamed recording is not good; encoding the WAV');
     // The container follows the file name the event was given (.webm from --container webm).
     const container = extname(p.opus) === '.webm' ? 'webm' : 'ogg';
-    const r = await encodeWav(job.wav, { path: p.opus, ffmpeg: ctx.ffmpeg, log: ctx.log, ...ctx.encoder, container, overwrite: true, nice: NICE }, ctx.signal);
-    if (!r.ok) throw new Error(`encoding ${job.wav}: ${r.error}`);
+    const r = await encodeWav(p.wav, { path: p.opus, ffmpeg: ctx.ffmpeg, log: ctx.log, ...ctx.encoder, container, overwrite: true, nice: NICE }, ctx.signal);
+    if (!r.ok) throw new Error(`encoding ${p.wav}: ${r.error}`);
     const again = await decodedDuration(ctx.ffmpeg, p.opus, NICE);
     if (!again.ok || Math.abs(again.durationMs - expected) > DURATION_TOLERANCE_MS) {
       throw new Error(`the new ${p.opus} decodes to ${again.durationMs} ms, not ${expected} (${again.error ?? 'length differs'})`);
@@ -125,11 +129,11 @@ export async function recordingStage(job: EventFinished, ctx: JobContext): Promi
     if (await exists(p.job)) await atomicWriteJson(p.job, { ...job, encode });
   }
   if (!(await waveformMatches(p.waveform, expected))) {
-    const w = wav && !streamWhole ? await waveformOfWav(job.wav, wav) : await waveformOfOpus(ctx.ffmpeg, p.opus);
+    const w = wav && !streamWhole ? await waveformOfWav(p.wav, wav) : await waveformOfOpus(ctx.ffmpeg, p.opus);
     // The voice share rides along for listings (rec-serve's "voice" column).
     await atomicWriteJson(p.waveform, { ...w, voiceRatio: job.voiceRatio });
   }
-  if (wav || unreadable) await releaseWav(job, ctx);
+  if (wav || unreadable) await releaseWav(p.wav, ctx);
   return { durationMs: expected, encode, reencoded };
 }
 
@@ -154,11 +158,11 @@ async function moveFile(from: string, to: string): Promise<void> {
   }
 }
 
-async function releaseWav(job: EventFinished, ctx: JobContext): Promise<void> {
+async function releaseWav(wav: string, ctx: JobContext): Promise<void> {
   if (ctx.keepWav) {
     await mkdir(ctx.keepWav, { recursive: true });
-    await moveFile(job.wav, join(ctx.keepWav, basename(job.wav)));
-  } else await rm(job.wav, { force: true });
+    await moveFile(wav, join(ctx.keepWav, basename(wav)));
+  } else await rm(wav, { force: true });
 }
 
 export interface FinishOutcome {

@@ -7,12 +7,13 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { schemaError, type EventFinished } from '../lib/contracts.js';
-import { atomicWriteJson, tempPathFor } from '../lib/atomic-write.js';
-import { freeBytes } from '../lib/disk.js';
-import { ArchiveError, PermanentJobError, finishStage, jobPaths, moveToFailed, readJob, recordingStage, type JobContext } from './job.js';
-import type { Retention, RetentionResult } from './retention.js';
-import { rebuildJob } from '../segment/rebuild.js';
+import type { EventFinished } from '../lib/contracts.js';
+import { tempPathFor } from '../lib/atomic-write.js';
+import { ArchiveError, PermanentJobError, finishStage, jobPaths, moveToFailed, recordingStage, type JobContext } from './job.js';
+import { jobFileIntake, jobIds, lineIntake, rebuildJobFile, type Intake } from './intake.js';
+import { StatusFile, type JobCounts } from './status-file.js';
+import type { Retention } from './retention.js';
+import { DiskRoom } from './disk-room.js';
 import { monotonicMs } from '../lib/clock.js';
 
 /** Longest wait before retrying a job that failed on a full or read-only disk. */
@@ -69,18 +70,19 @@ export class Runner {
   private statusTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
-  private lowSpace = false;
   private readonly log: Logger;
-  readonly counts = { done: 0, failed: 0, rebuilt: 0, reencoded: 0, transcribed: 0, transcribeFailures: 0, archived: 0, archiveFailures: 0, retries: 0 };
+  readonly counts: JobCounts = { done: 0, failed: 0, rebuilt: 0, reencoded: 0, transcribed: 0, transcribeFailures: 0, archived: 0, archiveFailures: 0, retries: 0 };
+  private readonly status: StatusFile;
+  private readonly disk: DiskRoom;
   lastError: string | null = null;
-  lastRetention: (RetentionResult & { at: string }) | null = null;
-  freeBytes: number | null = null;
 
   constructor(private readonly opts: RunnerOptions) {
     this.log = opts.ctx.log;
+    this.status = new StatusFile(opts.statusFile, this.log);
+    this.disk = new DiskRoom(opts.ctx.out, opts.minFreeBytes, opts.retention, this.log);
   }
 
-  /** Queue a job (from a line or a job file); a job already known or done is ignored. */
+  /** Queue a job already taken in (see intake.ts); a job already known or done is ignored. */
   add(job: EventFinished): void {
     if (this.entries.has(job.id) || this.finishedIds.has(job.id) || this.stopping) return;
     this.entries.set(job.id, { job, attempts: 0, retryAt: 0, stage: 1, lastError: null });
@@ -94,41 +96,37 @@ export class Runner {
   }
 
   private async doScan(): Promise<void> {
-    const spool = this.opts.ctx.spool;
-    for (const name of (await readdir(spool).catch(() => [] as string[])).filter((n) => n.endsWith('.job.json')).sort()) {
-      const id = name.slice(0, -'.job.json'.length);
+    const ctx = this.opts.ctx;
+    for (const id of jobIds(await readdir(ctx.spool).catch(() => [] as string[]))) {
       if (this.entries.has(id) || this.finishedIds.has(id)) continue;
-      const path = join(spool, name);
+      let intake: Intake;
       try {
-        const job = await readJob(path);
-        const invalid = schemaError('event.schema.json', job);
-        if (invalid || job.type !== 'event.finished') throw new PermanentJobError(`${path}: not an event.finished job (${invalid ?? job.type})`);
-        this.add(job);
+        intake = await jobFileIntake(id, ctx);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // finished meanwhile
-        if (err instanceof PermanentJobError) {
-          // Its audio may still be there: rebuild the job rather than strand the WAV.
-          const rebuilt = await this.rebuild(id, path, err.message);
-          if (rebuilt) this.add(rebuilt);
-          else await this.fail(id, [path], err.message);
-        } else this.log.warn({ path, err: (err as Error).message }, 'cannot read a job file; will try again');
+        this.log.warn({ id, err: (err as Error).message }, 'cannot read a job file; will try again');
+        continue;
+      }
+      if (intake.kind === 'job') this.add(intake.job);
+      else if (intake.kind === 'refused') {
+        this.remember(id);
+        await this.fail(id, intake.files, intake.reason);
+      } else if (intake.kind === 'corrupt') {
+        // Its audio may still be there: rebuild the job rather than strand the WAV.
+        const path = join(ctx.spool, `${id}.job.json`);
+        const rebuilt = await rebuildJobFile(id, path, intake.reason, ctx);
+        if (rebuilt) {
+          this.counts.rebuilt++;
+          this.add(rebuilt);
+        } else await this.fail(id, [path], intake.reason);
       }
     }
   }
 
-  /** A corrupt job file rewritten from its WAV (or recording); null when there is nothing to rebuild it from. */
-  private async rebuild(id: string, path: string, reason: string): Promise<EventFinished | null> {
-    try {
-      const job = await rebuildJob(id, this.opts.ctx);
-      if (!job) return null;
-      await atomicWriteJson(path, job);
-      this.counts.rebuilt++;
-      this.log.warn({ id, reason, wav: job.wav, opus: job.opus, durationMs: job.durationMs }, 'job file was corrupt; rebuilt it from its audio in the spool');
-      return job;
-    } catch (err) {
-      this.log.error({ id, reason, err: (err as Error).message }, 'job file is corrupt and rebuilding it failed');
-      return null;
-    }
+  /** A line from stdin: queued when it is a job of ours, else skipped with one log line (its files are not touched). */
+  async offer(value: Record<string, unknown>, line: number): Promise<void> {
+    const r = await lineIntake(value, this.opts.ctx);
+    if ('job' in r) this.add(r.job);
+    else this.log.warn({ line, id: value.id, err: r.reason }, 'skipped an event.finished line');
   }
 
   /** Watch the spool for new job files (plus a slow rescan: inotify can miss events). */
@@ -208,7 +206,7 @@ export class Runner {
     this.busy1 = true;
     try {
       for (let e = this.nextDue(1); e && !this.stopping; e = this.nextDue(1)) {
-        if (!(await this.roomOnDisk())) {
+        if (!(await this.disk.check())) {
           this.retryLater(e, 'recordings disk full', DISK_RECHECK_MS);
           break;
         }
@@ -291,7 +289,7 @@ export class Runner {
     this.lastError = err.message;
     if (err instanceof PermanentJobError) {
       const paths = jobPaths(e.job, this.opts.ctx);
-      await this.fail(e.job.id, [paths.job, e.job.wav], err.message);
+      await this.fail(e.job.id, [paths.job, paths.wav], err.message);
       if (e.stage === 2) this.stage2.splice(this.stage2.indexOf(e), 1);
       this.entries.delete(e.job.id);
       this.remember(e.job.id);
@@ -326,74 +324,27 @@ export class Runner {
     }
   }
 
-  /** Free space check before each job: retention first, then wait loudly. */
-  private async roomOnDisk(): Promise<boolean> {
-    this.freeBytes = await freeBytes(this.opts.ctx.out);
-    if (this.freeBytes === null || this.freeBytes >= this.opts.minFreeBytes) {
-      if (this.lowSpace) this.log.info({ freeBytes: this.freeBytes }, 'recordings disk has room again');
-      this.lowSpace = false;
-      return true;
-    }
-    if (this.opts.retention) {
-      await this.runRetention();
-      this.freeBytes = await freeBytes(this.opts.ctx.out);
-      if (this.freeBytes !== null && this.freeBytes >= this.opts.minFreeBytes) return true;
-    }
-    if (!this.lowSpace) this.log.error({ freeBytes: this.freeBytes, minFreeBytes: this.opts.minFreeBytes }, 'recordings disk is full: jobs wait in the spool until there is room');
-    this.lowSpace = true;
-    return false;
-  }
-
   async runRetention(): Promise<void> {
-    if (!this.opts.retention) return;
-    try {
-      this.lastRetention = { ...(await this.opts.retention.run()), at: new Date().toISOString() };
-    } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'retention failed');
-    }
+    await this.disk.runRetention();
     void this.writeStatus();
   }
 
-  private statusWrite: Promise<void> = Promise.resolve();
-
-  /** Written after every job and every 30 s; one write at a time (one temp file per target). */
+  /** Written after every job and every 30 s. */
   writeStatus(): Promise<void> {
-    this.statusWrite = this.statusWrite.then(() => this.doWriteStatus());
-    return this.statusWrite;
+    return this.status.write(() => {
+      const entries = [...this.entries.values()];
+      return {
+        jobs: {
+          pending: entries.length,
+          waitingRetry: entries.filter((e) => e.retryAt > monotonicMs()).length,
+          finishing: this.stage2.length,
+          ...this.counts,
+        },
+        lowSpace: this.disk.lowSpace,
+        freeBytes: this.disk.freeBytes,
+        lastError: this.lastError,
+        retention: this.disk.lastRetention,
+      };
+    });
   }
-
-  private async doWriteStatus(): Promise<void> {
-    const entries = [...this.entries.values()];
-    const status: SidecarsStatus = {
-      schemaVersion: 1,
-      updatedAt: new Date().toISOString(),
-      pid: process.pid,
-      jobs: {
-        pending: entries.length,
-        waitingRetry: entries.filter((e) => e.retryAt > monotonicMs()).length,
-        finishing: this.stage2.length,
-        ...this.counts,
-      },
-      lowSpace: this.lowSpace,
-      freeBytes: this.freeBytes,
-      lastError: this.lastError,
-      retention: this.lastRetention,
-    };
-    try {
-      await atomicWriteJson(this.opts.statusFile, status, { fsync: false });
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'cannot write the sidecars status file');
-    }
-  }
-}
-
-export interface SidecarsStatus {
-  schemaVersion: 1;
-  updatedAt: string;
-  pid: number;
-  jobs: { pending: number; waitingRetry: number; finishing: number } & Runner['counts'];
-  lowSpace: boolean;
-  freeBytes: number | null;
-  lastError: string | null;
-  retention: (RetentionResult & { at: string }) | null;
 }
