@@ -134,7 +134,7 @@ t.test('exit statuses for bad input and output', async (t) => {
     [['--input', mono, join(dir, 'exists.opus')], 73, /already exists; use --force/],
     [['--input', mono, '--ffmpeg', join(dir, 'no-ffmpeg'), join(dir, 'o.opus')], 69, /not found or not executable/],
     [['--input', mono, join(dir, 'exists.opus', 'sub', 'o.opus')], 73, /cannot create directory/],
-    [['--input', mono, '--complexity', '11', join(dir, 'o.opus')], 64, /--complexity: must be at most 10/],
+    [['--input', mono, '--complexity', '11', join(dir, 'o.opus')], 64, /--complexity: must be from 0 to 10, got 11/],
     [['--input', mono], 64, /Not enough non-option arguments/],
   ];
   for (const [args, code, message] of cases) {

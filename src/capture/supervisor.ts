@@ -11,6 +11,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { Logger } from 'pino';
 import { PcmFramer } from '../lib/pcm-framer.js';
 import type { RestartPolicy, Stage } from './source.js';
+import { timerMs } from '../lib/timers.js';
 
 export interface SupervisorOptions {
   stages: Stage[];
@@ -184,7 +185,7 @@ export async function supervise(opts: SupervisorOptions): Promise<SupervisorResu
       // The watchdog already spaced this restart by its timeout: no backoff on top,
       // so a device that comes back is heard again within a second of the next try.
       try {
-        await sleep(initialDelay, undefined, { signal: opts.signal });
+        await sleep(timerMs(initialDelay), undefined, { signal: opts.signal });
       } catch {
         break;
       }
@@ -199,7 +200,7 @@ export async function supervise(opts: SupervisorOptions): Promise<SupervisorResu
       `capture source lost (${bad ? describe(exits) : 'stream ended'}); restarting in ${(delay / 1000).toFixed(1)} s`,
     );
     try {
-      await sleep(delay, undefined, { signal: opts.signal });
+      await sleep(timerMs(delay), undefined, { signal: opts.signal });
     } catch {
       break;
     }

@@ -43,10 +43,11 @@ const cli: ToolCli = {
     backend: { describe: 'Device capture program', type: 'string', choices: ['arecord', 'ffmpeg'], default: 'arecord' },
     arecord: { describe: 'arecord executable', type: 'string', requiresArg: true },
     ffmpeg: { describe: 'ffmpeg executable', type: 'string', requiresArg: true },
-    'retry-delay': numberOption('First delay in seconds before restarting a lost source (doubles up to 30 s)', { default: 1, min: 0.05 }),
+    'retry-delay': numberOption('First delay in seconds before restarting a lost source (doubles up to 30 s)', { default: 1, min: 0.05, unit: 'seconds' }),
     'stall-timeout': numberOption('Restart a device or URL that delivers no audio for this many seconds without exiting (0: never)', {
       default: 10,
       min: 0,
+      unit: 'seconds',
     }),
   },
   // REC_DEVICE for the service, --input typed in a shell: the flag wins.

@@ -41,7 +41,7 @@ const cli: ToolCli = {
     ffmpeg: { describe: 'ffmpeg executable (default: ffmpeg on PATH)', type: 'string', requiresArg: true },
     force: { alias: 'f', describe: 'Replace OUT if it exists', type: 'boolean', default: false },
     'keep-partial': { describe: 'Keep OUT.partial.opus when encoding fails', type: 'boolean', default: false },
-    timeout: numberOption('Seconds to wait for ffmpeg to finish after input ends', { default: 30, min: 0.1 }),
+    timeout: numberOption('Seconds to wait for ffmpeg to finish after input ends', { default: 30, min: 0.1, unit: 'seconds' }),
   },
 };
 

@@ -14,6 +14,7 @@ import { Retention } from '../sidecars/retention.js';
 import { repairWaveforms } from '../sidecars/repair.js';
 import { DAY_DIR } from '../lib/recordings.js';
 import { commandTranscriber, pocketsphinx, type Transcriber } from '../sidecars/transcribe.js';
+import { timerMs } from '../lib/timers.js';
 
 const NAME = 'rec-sidecars';
 
@@ -49,14 +50,14 @@ const cli: ToolCli = {
     'transcribe-min-voice': numberOption('Least share of voice frames (0-1) for an event to be transcribed', { default: 0.3, min: 0, max: 1 }),
     'archive-cmd': { describe: 'Command run per recording with its files as "$@" (e.g. rsync); REC_DAY, REC_STEM, REC_OPUS set', type: 'string', requiresArg: true },
     'archive-attempts': numberOption('Attempts per archive run', { default: 4, min: 1, max: 100, integer: true }),
-    'archive-backoff': numberOption('Seconds before the first archive retry, doubled each time', { default: 10, min: 0 }),
-    'archive-timeout': numberOption('Seconds an archive command may run', { default: 600, min: 1 }),
+    'archive-backoff': numberOption('Seconds before the first archive retry, doubled each time', { default: 10, min: 0, unit: 'seconds' }),
+    'archive-timeout': numberOption('Seconds an archive command may run', { default: 600, min: 1, unit: 'seconds' }),
     'max-disk-usage': numberOption('Remove oldest recordings while the disk is fuller than this (percent)', { min: 1, max: 100 }),
     'keep-days': numberOption('Move recordings older than this many days to the trash', { min: 0 }),
     'trash-days': numberOption('Empty the trash of files deleted this many days ago', { default: 7, min: 0 }),
     'min-free': numberOption('MB that must stay free on the recordings disk; below it jobs wait', { default: 50, min: 0 }),
-    'retention-interval': numberOption('Minutes between retention runs with --follow', { default: 10, min: 0.01 }),
-    retry: numberOption('Seconds before retrying a job that failed for a passing reason (doubles, up to 30 min)', { default: 30, min: 0.01 }),
+    'retention-interval': numberOption('Minutes between retention runs with --follow', { default: 10, min: 0.01, unit: 'minutes' }),
+    retry: numberOption('Seconds before retrying a job that failed for a passing reason (doubles, up to 30 min)', { default: 30, min: 0.01, unit: 'seconds' }),
     repair: { describe: 'Instead: rebuild the waveform of every finished recording whose waveform is missing or unreadable; prints each one rebuilt', type: 'boolean', default: false },
     day: { describe: 'With --repair: only this day folder (YYYY-MM-DD; repeatable)', type: 'string', array: true, requiresArg: true },
   },
@@ -154,7 +155,7 @@ runTool(NAME, async () => {
   await runner.scanSpool();
   if (follow) {
     runner.follow();
-    setInterval(() => void runner.runRetention(), (args['retention-interval'] as number) * 60_000).unref();
+    setInterval(() => void runner.runRetention(), timerMs((args['retention-interval'] as number) * 60_000)).unref();
   }
   if (!process.stdin.isTTY) {
     for await (const item of readNdjson(process.stdin)) {

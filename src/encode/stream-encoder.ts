@@ -10,6 +10,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { Logger } from 'pino';
 import { DEFAULT_SETTINGS, ffmpegEncodeArgs, partialPathFor, type EncoderSettings } from './settings.js';
 import { bytesToMs, frameBytes } from '../lib/pcm.js';
+import { timerMs } from '../lib/timers.js';
 
 export interface StreamEncoderOptions extends Partial<EncoderSettings> {
   /** Final path (`.opus`, or `.webm` for WebM). The partial is written beside it. */
@@ -239,7 +240,7 @@ export class StreamEncoder {
         timer = setTimeout(() => {
           timedOut = true;
           resolve();
-        }, timeoutMs);
+        }, timerMs(timeoutMs));
       }),
     ]);
     clearTimeout(timer);

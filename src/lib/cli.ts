@@ -4,6 +4,7 @@
 import yargs, { type Argv, type Options } from 'yargs';
 import { CliError, EX } from './exit-codes.js';
 import { createLogger, type Logger } from './log.js';
+import { MAX_TIMER_MS } from './timers.js';
 
 export const ENV_PREFIX = 'REC_';
 
@@ -77,7 +78,11 @@ export interface NumberSpec {
   max?: number;
   integer?: boolean;
   choices?: readonly number[];
+  /** The flag is a delay fed to a timer, in this unit: its most is what Node's timers can hold (unless `max` is lower). */
+  unit?: 'seconds' | 'minutes';
 }
+
+const UNIT_MS = { seconds: 1000, minutes: 60_000 } as const;
 
 const numberSpecs = new WeakMap<Options, NumberSpec>();
 
@@ -93,7 +98,17 @@ export function numberOption(describe: string, spec: NumberSpec = {}): Options {
   return opt;
 }
 
+/** The range a number flag accepts, in words for its error message. */
+function rangeText(min: number | undefined, max: number | undefined, unit: string): string {
+  if (min !== undefined && max !== undefined) return `from ${min} to ${max}${unit}`;
+  if (min !== undefined) return `at least ${min}${unit}`;
+  return `at most ${max}${unit}`;
+}
+
 function numberCoercer(flag: string, spec: NumberSpec): (raw: unknown) => number | undefined {
+  const unitMax = spec.unit ? Math.floor(MAX_TIMER_MS / UNIT_MS[spec.unit]) : undefined;
+  const max = spec.max === undefined ? unitMax : unitMax === undefined ? spec.max : Math.min(spec.max, unitMax);
+  const unit = spec.unit ? ` ${spec.unit}` : '';
   return (raw) => {
     if (raw === undefined) return undefined;
     const n = Array.isArray(raw) ? Number(raw.at(-1)) : Number(raw);
@@ -101,10 +116,32 @@ function numberCoercer(flag: string, spec: NumberSpec): (raw: unknown) => number
     if (!Number.isFinite(n)) throw bad('not a number');
     if (spec.integer && !Number.isInteger(n)) throw bad(`not an integer: ${n}`);
     if (spec.choices && !spec.choices.includes(n)) throw bad(`must be one of ${spec.choices.join(', ')}, got ${n}`);
-    if (spec.min !== undefined && n < spec.min) throw bad(`must be at least ${spec.min}, got ${n}`);
-    if (spec.max !== undefined && n > spec.max) throw bad(`must be at most ${spec.max}, got ${n}`);
+    if ((spec.min !== undefined && n < spec.min) || (max !== undefined && n > max)) throw bad(`must be ${rangeText(spec.min, max, unit)}, got ${n}`);
     return n;
   };
+}
+
+/**
+ * yargs reads an empty value of a number flag (`--pre-roll ''`, `--hang=`, a
+ * variable set to spaces) as 0 before any check sees it: refuse it here, from the
+ * arguments as typed.
+ */
+function emptyNumberError(args: string[], options: Record<string, Options>): string | null {
+  const names = new Map<string, string>();
+  for (const [key, opt] of Object.entries(options)) {
+    if (!numberSpecs.has(opt)) continue;
+    for (const n of [key, ...[opt.alias ?? []].flat()]) names.set(n, key);
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') break;
+    const m = /^--?([^=]+)(=(.*))?$/s.exec(arg);
+    const key = m && names.get(m[1]!);
+    if (!key) continue;
+    const value = m[2] !== undefined ? m[3]! : args[i + 1];
+    if (value !== undefined && value.trim() === '') return `--${key}: empty; a number is needed`;
+  }
+  return null;
 }
 
 /** Attach the number checks, which need the flag's name for their messages. */
@@ -154,6 +191,8 @@ export function parseArgs(cli: ToolCli, argv: string[] = process.argv.slice(2)):
   const booleans = Object.entries(options).filter(([, o]) => o.type === 'boolean').map(([k]) => k);
   const env = envArgs(fromEnv, process.env, { booleans, exclusive: cli.exclusive ?? [], given: givenFlags(argv, options) });
   const all = [...env, ...argv];
+  const empty = emptyNumberError(all, cli.options);
+  if (empty) throw new CliError(EX.USAGE, `${empty} (see --help)`);
   const helpAsked = argv.some((a) => a === '--help' || a === '-h' || a === '--version');
   let y: Argv = yargs(all)
     .scriptName(cli.name)

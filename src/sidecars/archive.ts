@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { Logger } from 'pino';
 import { atomicWriteJson } from '../lib/atomic-write.js';
+import { timerMs } from '../lib/timers.js';
 
 export interface ArchiveOptions {
   command: string;
@@ -53,7 +54,7 @@ export async function archive(target: ArchiveTarget, opts: ArchiveOptions): Prom
     const why = r.timedOut ? `timed out after ${opts.timeoutMs} ms` : `exit ${r.exitCode ?? r.signal}`;
     error = `--archive-cmd ${why}: ${String(r.stderr).trim().split('\n').pop() ?? ''}`.trim();
     opts.log.warn({ stem: target.stem, attempt, of: opts.attempts, error }, 'archiving failed');
-    if (attempt < opts.attempts) await sleep(opts.backoffMs * 2 ** (attempt - 1));
+    if (attempt < opts.attempts) await sleep(timerMs(opts.backoffMs * 2 ** (attempt - 1)));
   }
   return { ok: false, attempts: opts.attempts, error };
 }

@@ -15,6 +15,7 @@ import { StatusFile, type JobCounts } from './status-file.js';
 import type { Retention } from './retention.js';
 import { DiskRoom } from './disk-room.js';
 import { monotonicMs } from '../lib/clock.js';
+import { timerMs } from '../lib/timers.js';
 
 /** Longest wait before retrying a job that failed on a full or read-only disk. */
 const DISK_RECHECK_MS = 5_000;
@@ -196,7 +197,7 @@ export class Runner {
     const times = [...this.entries.values()].map((e) => e.retryAt).filter((t) => t > monotonicMs());
     clearTimeout(this.wakeTimer);
     if (times.length && !this.stopping) {
-      this.wakeTimer = setTimeout(() => this.kick(), Math.min(...times) - monotonicMs() + 5);
+      this.wakeTimer = setTimeout(() => this.kick(), timerMs(Math.min(...times) - monotonicMs() + 5));
       this.wakeTimer.unref();
     }
   }
