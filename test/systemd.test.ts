@@ -113,6 +113,21 @@ t.test('the units hang together: sockets, fd names, limits, sandbox, one setting
   t.equal(get(seg, 'Service', 'Type'), 'notify');
   t.equal(get(units.get('rec-capture.service')!, 'Service', 'StandardOutput'), 'fd:pcm');
   t.equal(get(units.get('rec-capture.service')!, 'Service', 'SupplementaryGroups'), 'audio');
+  // What each service may write (ProtectSystem=strict: nothing else). rec-serve
+  // moves recordings to the trash, restores them and writes keep markers in REC_OUT:
+  // without it there, delete, keep and restore answered 500 on a real install.
+  const env = await envFile();
+  const writes: Record<string, string[]> = {
+    'rec-capture.service': [],
+    'rec-segment.service': [env.REC_OUT!, env.REC_SPOOL!, env.REC_CONTROL!],
+    'rec-sidecars.service': [env.REC_OUT!, env.REC_SPOOL!],
+    'rec-serve.service': [env.REC_OUT!, env.REC_CONTROL!],
+  };
+  for (const [name, paths] of Object.entries(writes)) {
+    const rw = (get(units.get(name)!, 'Service', 'ReadWritePaths') ?? '').split(/\s+/).filter(Boolean);
+    for (const path of paths) t.ok(rw.some((d) => path === d || path.startsWith(d + '/')), `${name} may write ${path} (ReadWritePaths=${rw.join(' ')})`);
+    if (!paths.length) t.same(rw, [], `${name} writes nothing but its pipe`);
+  }
   const side = units.get('rec-sidecars.service')!;
   t.equal(get(side, 'Service', 'StandardInput'), 'fd:events');
   t.match(get(side, 'Service', 'ExecStart'), /--follow/, 'rec-sidecars never sees EOF on the pipe: --follow');
