@@ -2,7 +2,6 @@
 // lines on stdout, segmenter_status.json, and (by default) a growing
 // <out>/<day>/<stem>.partial.opus while each event is still going on.
 import { dirname, join, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
@@ -21,6 +20,7 @@ import { carriedFloor, finaliseOrphanPartials, recoverSpool, scanLeftovers } fro
 import { listenForControl } from '../segment/control.js';
 import { boundedLineWriter } from '../lib/ndjson.js';
 import { createNotifier } from '../lib/sd-notify.js';
+import { createErrorText, makeDirs } from '../lib/make-dirs.js';
 
 const NAME = 'rec-segment';
 const D = DEFAULT_DETECTOR;
@@ -88,8 +88,8 @@ runTool(NAME, async () => {
   const statusFile = resolve((args['status-file'] as string | undefined) ?? join(spool, 'segmenter_status.json'));
   const rate = args.rate as number;
   for (const dir of [out, spool, dirname(statusFile)]) {
-    await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new CliError(EX.CANTCREAT, `${dir}: cannot create (${err.code})`);
+    await makeDirs(dir).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(EX.CANTCREAT, `${dir}: cannot create: ${createErrorText(err)}`);
     });
   }
   if ((args['max-length'] as number) <= (args['pre-roll'] as number) + 0.2) {

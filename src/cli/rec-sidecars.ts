@@ -1,7 +1,6 @@
 // rec-sidecars: finished events (NDJSON on stdin, and job files in the spool) →
 // complete recordings: a verified .opus, a waveform, optionally a transcript and
 // an archived copy; then the spool is cleaned. Prints a recording.ready line each.
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../lib/cli.js';
 import { CliError, EX } from '../lib/exit-codes.js';
@@ -15,6 +14,7 @@ import { repairWaveforms } from '../sidecars/repair.js';
 import { DAY_DIR } from '../lib/recordings.js';
 import { commandTranscriber, pocketsphinx, type Transcriber } from '../sidecars/transcribe.js';
 import { timerMs } from '../lib/timers.js';
+import { createErrorText, makeDirs } from '../lib/make-dirs.js';
 
 const NAME = 'rec-sidecars';
 
@@ -81,8 +81,8 @@ runTool(NAME, async () => {
   const spool = resolve((args.spool as string | undefined) ?? join(out, '.spool'));
   const statusFile = resolve((args['sidecars-status'] as string | undefined) ?? join(spool, 'sidecars_status.json'));
   for (const dir of [out, spool, dirname(statusFile)]) {
-    await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new CliError(EX.CANTCREAT, `${dir}: cannot create (${err.code})`);
+    await makeDirs(dir).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(EX.CANTCREAT, `${dir}: cannot create: ${createErrorText(err)}`);
     });
   }
   if (args.repair) {

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_SETTINGS, ffmpegEncodeArgs, partialPathFor, type EncoderSettings } from './settings.js';
 import { bytesToMs, frameBytes } from '../lib/pcm.js';
 import { timerMs } from '../lib/timers.js';
+import { createErrorText, makeDirsSync } from '../lib/make-dirs.js';
 
 export interface StreamEncoderOptions extends Partial<EncoderSettings> {
   /** Final path (`.opus`, or `.webm` for WebM). The partial is written beside it. */
@@ -106,10 +107,10 @@ export class StreamEncoder {
       throw new EncoderStartError(`${this.path}: already exists`, 'exists', 'EEXIST');
     }
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
+      makeDirsSync(dirname(this.path));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new EncoderStartError(`${dirname(this.path)}: cannot create directory (${e.code ?? e.message})`, 'create', e.code);
+      throw new EncoderStartError(`${dirname(this.path)}: cannot create directory: ${createErrorText(e)}`, 'create', e.code);
     }
     // Create the partial ourselves: an unwritable place is a clear error before
     // any process starts, and a partial we may not replace is never touched.
@@ -118,7 +119,7 @@ export class StreamEncoder {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EEXIST') throw new EncoderStartError(`${this.partialPath}: already exists (another encoder may be writing it)`, 'exists', e.code);
-      throw new EncoderStartError(`${this.partialPath}: cannot create (${e.code ?? e.message})`, 'create', e.code);
+      throw new EncoderStartError(`${this.partialPath}: cannot create: ${createErrorText(e)}`, 'create', e.code);
     }
     this.child = execa(opts.ffmpeg, ffmpegEncodeArgs(opts.rate, settings, this.partialPath), {
       stdin: 'pipe',
