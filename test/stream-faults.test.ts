@@ -121,7 +121,9 @@ t.test('stale partials without a WAV: finalised when they decode, kept aside whe
   await writeFile(join(day, '10-01-00_vad_bbbb.partial.opus'), Buffer.from('not audio at all'));
   await writeFile(join(day, '10-02-00_vad_cccc.partial.opus'), bytes);
   const claimedFinal = join(day, '10-02-00_vad_cccc.opus');
-  await writeFile(join(out, '.spool', 'x.job.json'), JSON.stringify({ type: 'event.finished', opus: claimedFinal }));
+  // The claim is the job's names (its "opus" path is only a hint of the container: paths are never taken from a job).
+  const id = '20261126T100200Z-cccc';
+  await writeFile(join(out, '.spool', `${id}.job.json`), JSON.stringify({ type: 'event.finished', id, day: '2026-11-26', stem: '10-02-00_vad_cccc', opus: claimedFinal }));
   const r = await execa('node', [bin('rec-segment'), '--out', out], { input: '', reject: false });
   t.equal(r.exitCode, 0, r.stderr);
   const files = (await readdir(day)).sort();
