@@ -244,6 +244,34 @@ t.test('max length: seamless split into parts of exactly maxLength frames', (t) 
   t.end();
 });
 
+t.test('the part after the last split is kept even when it holds only the hang time (issue #17: the end of a long event was lost)', (t) => {
+  // 2 s pre-roll + 28 s of sound = 30 s: split at 10, 20 and 30 s, right where the
+  // sound ends; the last part is the 3 s hang with no active frame in it.
+  for (const [label, cfg, eof] of [
+    ['hang', { maxLengthMs: 10_000 }, false],
+    ['end of input', { maxLengthMs: 10_000 }, true],
+  ] as const) {
+    const d = level(cfg);
+    const tail = eof ? FPS : FPS * 5;
+    const { parts } = play(d, seq([FPS * 5, room(-60, 1)], [FPS * 28, room(-30, 2, 3)], [tail, room(-60, 1, 4)]));
+    t.equal(parts.length, 4, `${label}: three full parts and the tail`);
+    const all = parts.flatMap((p) => p.frames);
+    t.same(all, Array.from({ length: all.length }, (_, k) => all[0]! + k), `${label}: contiguous from the pre-roll to the end`);
+    t.equal(parts.at(-1)!.ending!.discard, false, `${label}: the tail part is kept`);
+    t.equal(all.at(-1), eof ? FPS * 34 - 1 : FPS * 33 - 1 + 150, `${label}: through the hang time (or the last frame of input)`);
+  }
+  // A manual split a moment before the sound ends leaves a tail of 0.1 s of sound: kept.
+  const d = level({ minLengthMs: 500 });
+  play(d, seq([FPS * 5, room(-60, 1)], [FPS * 3, room(-30, 2, 3)]), false);
+  t.ok(d.state.inEvent);
+  d.command('split');
+  const rest = [...seq([5, room(-30, 2, 5)], [FPS * 4, room(-60, 1, 6)])].map((f) => d.push(f));
+  t.same(rest[0], { type: 'split', reason: 'manual' });
+  const end = rest.find((x) => x.type === 'end');
+  t.same(end, { type: 'end', reason: 'hang', discard: false }, 'a tail shorter than --min-length after a manual split is kept');
+  t.end();
+});
+
 t.test('manual start, split and stop', (t) => {
   const d = level();
   const frames: FrameInput[] = [];

@@ -16,7 +16,8 @@ export interface DetectorConfig {
   hangMs: number;
   /**
    * An event whose active span (first to last active frame, so pre-roll and hang
-   * time are not counted) is shorter than this is ended with `discard: true`.
+   * time are not counted) is shorter than this is ended with `discard: true`; never a
+   * part that continues an event after a split.
    * Short enough that a lone "yes" (~0.3 s) or a knock at 10 dB SNR is kept (measured: 0.2 s
    * discarded a third of the short words and bursts of the corpus); clicks are already
    * rejected by the start debounce.
@@ -321,11 +322,12 @@ export class Detector {
     return this.firstActive < 0 ? 0 : this.lastActive - this.firstActive + 1;
   }
 
-  // Manual events are never discarded. A part after a split is the rest of an event
-  // already long enough; it is dropped only when it holds no activity at all (a hang tail).
+  // Manual events are never discarded, and neither is a part after a split: it is the
+  // end of a recording the user already has (its last words' decay and the hang time,
+  // even when no frame of it crossed the threshold). --min-length is for events that
+  // start from silence.
   private discard(): boolean {
-    if (this.manual) return false;
-    if (this.continued) return this.firstActive < 0;
+    if (this.manual || this.continued) return false;
     return this.activeSpan() * this.config.frameMs < this.config.minLengthMs;
   }
 
