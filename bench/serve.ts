@@ -91,7 +91,7 @@ export async function runServeBench(): Promise<void> {
     });
     const pid = proc.pid!;
     // The server listens at once and indexes in the background.
-    while (((await (await fetch(`${base}/healthz`)).json()) as { indexing: boolean }).indexing) await sleep(50);
+    while (((await (await fetch(`${base}/api/health`)).json()) as { indexing: boolean }).indexing) await sleep(50);
     const indexMs = Number(/"ms":(\d+),"msg":"indexed recordings"/.exec(stderr)?.[1]);
     await sleep(500);
     const idleRss = await rssMb(pid);

@@ -410,7 +410,7 @@ t.test('events: status on connect, recording added and removed', async (t) => {
   let health = { eventClients: 1 };
   for (let i = 0; i < 20 && health.eventClients > 0; i++) {
     await new Promise((r) => setTimeout(r, 50));
-    health = (await getJson<{ eventClients: number }>(`${s.url}/healthz`)).body;
+    health = (await getJson<{ eventClients: number }>(`${s.url}/api/health`)).body;
   }
   t.equal(health.eventClients, 0, 'the client is forgotten when it leaves');
 });

@@ -176,7 +176,7 @@ t.test('dashboard: live red row, playback, live edge, final row with waveform', 
   t.ok((await page.evaluate(() => document.querySelector('audio')!.currentTime)) < 0.5, 'Home seeks to the start');
 
   // A hidden tab holds no event stream open; it reconnects when shown.
-  const eventClients = async () => ((await (await fetch(`${s.url}/healthz`)).json()) as { eventClients: number }).eventClients;
+  const eventClients = async () => ((await (await fetch(`${s.url}/api/health`)).json()) as { eventClients: number }).eventClients;
   t.equal(await eventClients(), 1, 'one event stream while visible');
   const setHidden = (hidden: boolean) =>
     page.evaluate((h) => {

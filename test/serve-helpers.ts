@@ -17,7 +17,7 @@ export interface Served {
 export async function startServe(t: { teardown: (fn: () => Promise<void> | void) => void }, args: string[], env: Record<string, string> = {}): Promise<Served> {
   const proc = execa('node', [bin('rec-serve'), '--port', '0', ...args], { reject: false, env: { LOG_LEVEL: 'warn', ...env }, buffer: false });
   let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-64_000)));
   t.teardown(async () => {
     proc.kill('SIGTERM');
     await proc;

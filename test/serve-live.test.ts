@@ -95,7 +95,7 @@ t.test('a client leaving stops its ffmpeg; the number of live streams is bounded
   for (let i = 0; i < 40 && (left || active); i++) {
     await sleep(50);
     left = await children();
-    active = ((await (await fetch(`${s.url}/healthz`)).json()) as { liveStreams: number }).liveStreams;
+    active = ((await (await fetch(`${s.url}/api/health`)).json()) as { liveStreams: number }).liveStreams;
   }
   t.equal(left, '', 'ffmpeg is gone');
   t.equal(active, 0, 'the slot is free again');
@@ -116,7 +116,7 @@ t.test('a spare remux waits while an event is in progress, and goes when it ends
   await writeStatus(statusFile, statusObject());
   const s = await startServe(t, ['--out', root]);
   const ffmpegs = async () => (await execa('pgrep', ['-P', String(s.proc.pid), 'ffmpeg'], { reject: false })).stdout.trim().split('\n').filter(Boolean).length;
-  const health = async () => (await (await fetch(`${s.url}/healthz`)).json()) as { spareRemux: boolean; liveStreams: number };
+  const health = async () => (await (await fetch(`${s.url}/api/health`)).json()) as { spareRemux: boolean; liveStreams: number };
   await fetch(`${s.url}/api/status`).then((r) => r.json());
   t.equal((await health()).spareRemux, false, 'no event: no spare');
   t.equal(await ffmpegs(), 0);

@@ -170,7 +170,12 @@ t.test('--repair rebuilds missing and damaged waveforms from the recordings, and
 t.test('kill -9 at random points, restart: the same end state as one clean run', async (t) => {
   const clean = await copyOf(t, 'offline');
   const jobs = await jobsIn(clean);
+  const began = performance.now();
   t.equal((await sidecars(clean)).exitCode, 0);
+  // Kill times within the length of a clean run here and now, so the kills land
+  // mid-way on a fast machine and a busy one alike (a fixed 0.2-1.5 s window
+  // killed none once the machine was quick enough).
+  const cleanMs = performance.now() - began;
   const killed = await copyOf(t, 'offline');
   // A fixed seed: the same kill times on every run.
   let seed = 7;
@@ -178,7 +183,7 @@ t.test('kill -9 at random points, restart: the same end state as one clean run',
   let kills = 0;
   for (let run = 0; run < 8; run++) {
     const child = sidecars(killed);
-    const delay = 200 + Math.floor(rand() * 1300);
+    const delay = Math.floor(cleanMs * (0.05 + rand() * 0.9));
     const timer = setTimeout(() => child.kill('SIGKILL'), delay);
     const r = await child;
     clearTimeout(timer);

@@ -151,3 +151,37 @@ t.test('rec-segment recovery: a start record naming an outside WAV does not touc
   t.notOk(await exists(join(spool, `${job.id}.job.json`)), 'no job naming it was written');
   t.match(r.stderr, /start record/);
 });
+
+t.test('atomicWrite never writes through a link planted at its temp name', async (t) => {
+  const { atomicWriteJson } = await import('../src/lib/atomic-write.js');
+  const dir = await tempDir(t);
+  const victim = join(dir, 'victim.txt');
+  await writeFile(victim, 'keep me');
+  const path = join(dir, 'a.waveform.json');
+  await symlink(victim, `${path}.tmp`);
+  await atomicWriteJson(path, { peaks: [1] });
+  t.equal(await readFile(victim, 'utf8'), 'keep me', 'the link target is untouched');
+  t.same(JSON.parse(await readFile(path, 'utf8')), { peaks: [1] });
+  t.same((await readdir(dir)).sort(), ['a.waveform.json', 'victim.txt'], 'the link is gone, nothing else left');
+});
+
+t.test('rec-sidecars --repair and rec-segment recovery do not write into a day folder that is a link', async (t) => {
+  const base = await tempDir(t);
+  const out = join(base, 'rec');
+  const outside = join(base, 'elsewhere');
+  await mkdir(join(out, '.spool'), { recursive: true });
+  await mkdir(outside);
+  // A finished recording without its waveform, and a stale partial, behind a linked day folder.
+  await synth(join(outside, '10-00-00_vad_aaaa.opus'), 'sine=f=440:d=1', ['-ac', '1', '-c:a', 'libopus', '-f', 'ogg']);
+  await synth(join(outside, '10-01-00_vad_bbbb.partial.opus'), 'sine=f=440:d=1', ['-ac', '1', '-c:a', 'libopus', '-f', 'ogg']);
+  await symlink(outside, join(out, '2026-11-26'));
+  const before = (await readdir(outside)).sort();
+  const repair = await execa('node', [bin('rec-sidecars'), '--out', out, '--repair'], { reject: false });
+  t.equal(repair.exitCode, 0, repair.stderr);
+  const day = await execa('node', [bin('rec-sidecars'), '--out', out, '--repair', '--day', '2026-11-26'], { reject: false });
+  t.equal(day.exitCode, 0, day.stderr);
+  t.match(day.stderr, /symbolic link/, 'a --day that is a link is named, not repaired');
+  const seg = await execa('node', [bin('rec-segment'), '--out', out], { input: '', reject: false });
+  t.equal(seg.exitCode, 0, seg.stderr);
+  t.same((await readdir(outside)).sort(), before, 'no waveform written, no partial finalised or moved out there');
+});

@@ -6,6 +6,7 @@ import { parseArgs, runTool, toolLogger, numberOption, type ToolCli } from '../l
 import { CliError, EX } from '../lib/exit-codes.js';
 import { findProgram } from '../lib/programs.js';
 import { startServer } from '../serve/server.js';
+import { isLoopbackName } from '../serve/guard.js';
 
 const NAME = 'rec-serve';
 
@@ -22,8 +23,10 @@ const cli: ToolCli = {
     ["curl -s localhost:8080/api/status | jq '.running, .status.level'", 'is it recording?'],
   ],
   epilog:
-    'Prints one line on stdout, the URL it listens on. GET /healthz needs no token.\n' +
-    'Exit status: 0 stopped by SIGINT/SIGTERM, 64 usage, 66 --out missing, 69 ffmpeg missing, 73 cannot listen on --host/--port.',
+    'Prints one line on stdout, the URL it listens on. GET /healthz ({"ok":true}) needs no token.\n' +
+    'A --host other than a loopback address (127.0.0.0/8, ::1, localhost) needs --token, or --insecure-no-token.\n' +
+    'Exit status: 0 stopped by SIGINT/SIGTERM, 64 usage (also a non-loopback --host without a token), 66 --out missing, 69 ffmpeg missing, ' +
+    '73 cannot listen on --host/--port.',
   options: {
     out: { describe: 'Recordings root (<out>/<day>/<stem>.opus)', type: 'string', default: './recordings', requiresArg: true },
     spool: { describe: "rec-segment's spool directory (default <out>/.spool)", type: 'string', requiresArg: true },
@@ -31,6 +34,10 @@ const cli: ToolCli = {
     host: { describe: 'Address to listen on (0.0.0.0 for every interface)', type: 'string', default: '127.0.0.1', requiresArg: true },
     port: numberOption('TCP port; 0 picks a free one', { default: 8080, min: 0, max: 65535, integer: true }),
     token: { describe: 'Require this token (Bearer header, or ?token= once, which sets a cookie)', type: 'string', requiresArg: true },
+    'insecure-no-token': {
+      describe: 'Allow a non-loopback --host without --token: anyone who reaches it may listen, delete and record',
+      type: 'boolean',
+    },
     control: { describe: "rec-segment's control FIFO, for record/stop/split from the page", type: 'string', requiresArg: true },
     'max-live': numberOption('Concurrent live streams (one ffmpeg remux each)', { default: 4, min: 1, max: 64, integer: true }),
     ffmpeg: { describe: 'ffmpeg executable (default: ffmpeg on PATH)', type: 'string', requiresArg: true },
@@ -48,8 +55,16 @@ runTool(NAME, async () => {
   const statusFile = resolve((args['status-file'] as string | undefined) ?? join(spool, 'segmenter_status.json'));
   const token = (args.token as string | undefined) || undefined;
   if (token !== undefined && token.length < 8) throw new CliError(EX.USAGE, '--token: use at least 8 characters (see --help)');
-  const ffmpeg = await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg');
   const host = args.host as string;
+  const insecure = !token && !isLoopbackName(host.toLowerCase());
+  if (insecure && !args['insecure-no-token']) {
+    throw new CliError(
+      EX.USAGE,
+      `--host ${host} is not a loopback address: without a token anyone who can reach it could listen to, delete and start recordings; ` +
+        'give --token (or REC_TOKEN), or --insecure-no-token if that is really meant (see --help)',
+    );
+  }
+  const ffmpeg = await findProgram('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg');
   let srv;
   try {
     srv = await startServer(
@@ -74,6 +89,7 @@ runTool(NAME, async () => {
   const addr = srv.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (args.port as number);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  if (insecure) log.warn({ host }, 'listening beyond loopback without a token (--insecure-no-token): anyone on the network may listen, delete and record');
   log.info({ url, out, statusFile, token: !!token, control: args.control ?? null }, 'listening');
   process.stdout.write(url + '\n');
   await new Promise<void>((resolveStop) => {

@@ -20,7 +20,9 @@ const cli: ToolCli = {
     ['$0 --check --max-pending-jobs 50 || echo "recorder unhealthy"', 'for cron, a systemd timer or a monitoring agent'],
     ['$0 --watch', 'redraw whenever it changes'],
   ],
-  epilog: 'Exit status: 0 shown (or healthy with --check), 1 unhealthy (--check), 64 usage, 65 status file corrupt, 66 status file missing.',
+  epilog:
+    'Exit status: 0 shown (or healthy with --check), 1 unhealthy (--check), 64 usage, 65 status file corrupt or not a status file ' +
+    '(a symlink, FIFO, device or directory, or over 1 MiB), 66 status file missing.',
   noEnv: ['json', 'watch', 'check'],
   configure: (y) => y.conflicts({ json: ['watch', 'check'], watch: 'check' }),
   options: {
@@ -46,6 +48,7 @@ runTool(NAME, async () => {
 
   const once = async (): Promise<number> => {
     const r = await readStatus(path, Date.now(), maxAgeMs);
+    // Corrupt, or not a status file at all (a FIFO, a device, a symlink, huge): bad data, 65.
     if (!r.ok) throw new CliError(r.reason === 'missing' ? EX.NOINPUT : EX.DATAERR, r.message);
     if (args.json) {
       process.stdout.write(JSON.stringify({ ...r.status, ageMs: r.ageMs, stale: r.stale }) + '\n');

@@ -9,6 +9,7 @@
 // cost ~1 ms of CPU per call, a quarter of rec-segment's CPU at 4 status writes/s.)
 // Writes of one path within a process are queued; two processes must not write
 // the same path (none do: each file has one owner, DESIGN.md).
+import { constants } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 
 const queues = new Map<string, Promise<void>>();
@@ -40,10 +41,22 @@ export async function removeWritten(path: string): Promise<void> {
   await rm(path, { force: true });
 }
 
+/** The temp file, opened without following a link: one planted at `<path>.tmp` is removed, never written through. */
+async function openTemp(tmp: string) {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+  try {
+    return await open(tmp, flags, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    await rm(tmp, { force: true }); // the link itself, not what it points to
+    return await open(tmp, flags | constants.O_EXCL, 0o666);
+  }
+}
+
 async function writeThenRename(path: string, data: string | Buffer, fsync: boolean): Promise<void> {
   const tmp = tempPathFor(path);
   try {
-    const fh = await open(tmp, 'w');
+    const fh = await openTemp(tmp);
     try {
       await fh.writeFile(data);
       if (fsync) await fh.sync();

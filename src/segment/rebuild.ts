@@ -51,7 +51,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
 async function findRecording(out: string, day: string, hms: string, random: string): Promise<{ day: string; name: string; trigger: Trigger } | null> {
   const re = new RegExp(`^${hms}_(vad|level|manual)_${random}\\.(partial\\.)?(opus|webm)$`);
   // The day folder the naming gives first; any other (a clock or time zone change) after.
-  for (const d of [day, ...(await dayFolders(out)).filter((x) => x !== day)]) {
+  for (const d of [day, ...(await dayFolders(out, { realOnly: true })).filter((x) => x !== day)]) {
     const names = (await readdir(join(out, d)).catch(() => [] as string[])).sort((a, b) => Number(a.includes('.partial.')) - Number(b.includes('.partial.')));
     for (const name of names) {
       const m = re.exec(name);

@@ -36,7 +36,7 @@ export interface Leftovers {
 export async function scanLeftovers(spool: string, out: string): Promise<Leftovers> {
   const markers = (await readdir(spool).catch(() => [] as string[])).filter((n) => n.endsWith('.started.json')).sort();
   const partials: string[] = [];
-  for (const day of await dayFolders(out)) {
+  for (const day of await dayFolders(out, { realOnly: true })) {
     for (const name of (await readdir(join(out, day)).catch(() => [] as string[])).sort()) {
       if (isPartialPath(name) && !name.endsWith('.tmp')) partials.push(join(out, day, name));
     }

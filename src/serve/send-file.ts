@@ -1,5 +1,5 @@
-// Serving a finished file: streamed (never read whole), with HTTP Range (206,
-// 416), ETag / Last-Modified and conditional requests (304).
+// Serving a finished file (or what a growing one holds now): streamed (never read
+// whole), with HTTP Range (206, 416), ETag / Last-Modified and conditional requests (304).
 import { createReadStream, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname } from 'node:path';
@@ -30,6 +30,23 @@ function rangeStillValid(req: IncomingMessage, etag: string, mtimeMs: number): b
   return Number.isFinite(date) && Math.floor(mtimeMs / 1000) * 1000 <= date;
 }
 
+/**
+ * RFC 9110 §14.1.2: a suffix range longer than the file means the whole file
+ * (range-parser calls `bytes=-N` with N past the size unsatisfiable).
+ */
+export function clampSuffixes(header: string, size: number): string {
+  const eq = header.indexOf('=');
+  if (eq < 0) return header;
+  const specs = header
+    .slice(eq + 1)
+    .split(',')
+    .map((spec) => {
+      const m = /^\s*-\s*(\d+)\s*$/.exec(spec);
+      return m && Number(m[1]) > size ? `-${size}` : spec;
+    });
+  return `${header.slice(0, eq + 1)}${specs.join(',')}`;
+}
+
 export interface SendOptions {
   contentType?: string;
   /** Cache-Control value (recordings never change once final, but may be deleted). */
@@ -55,8 +72,9 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, path: 
   let start = 0;
   let end = st.size - 1;
   const rangeHeader = req.headers.range;
-  if (rangeHeader && rangeStillValid(req, etag, st.mtimeMs)) {
-    const ranges = parseRange(st.size, rangeHeader, { combine: true });
+  // An empty file has no byte to point at: any range gets the whole (empty) file.
+  if (rangeHeader && st.size > 0 && rangeStillValid(req, etag, st.mtimeMs)) {
+    const ranges = parseRange(st.size, clampSuffixes(rangeHeader, st.size), { combine: true });
     if (ranges === -1) {
       res.statusCode = 416;
       res.setHeader('Content-Range', `bytes */${st.size}`);

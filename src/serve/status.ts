@@ -1,16 +1,17 @@
 // segmenter_status.json as the dashboard sees it: validated against its schema,
 // with derived fields (stale? how old? where to play the event in progress). A
-// missing, corrupt or invalid file is an answer ("not running"), never an error.
-import { readFile, stat } from 'node:fs/promises';
+// missing, corrupt or invalid file is an answer ("not running"), never an error;
+// so is one that is not a status file at all (a FIFO, a device, a symlink, huge),
+// which is never waited on or read whole.
+import { lstat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { Logger } from 'pino';
 import type { SegmenterStatus } from '../lib/contracts.js';
+import { NotSmallFileError, readSmallFile } from '../lib/read-small-file.js';
 import { STALE_AFTER_MS, statusAgeMs, statusProblem } from '../status/read-status.js';
 import { DAY_DIR } from '../lib/recordings.js';
 import { parseName } from './names.js';
 import type { RecordingJson } from './recording-json.js';
-
-/** Status files are a few KB; anything much bigger is not one. */
-const MAX_STATUS_BYTES = 256 * 1024;
 
 export interface LiveEvent {
   id: string;
@@ -37,10 +38,17 @@ export interface StatusView {
 }
 
 interface Cached {
-  mtimeMs: number;
-  size: number;
-  status: SegmenterStatus | null;
-  reason: string | null;
+  /** The file's identity as lstat sees it: a rename, a rewrite or a new kind of file changes it. */
+  key: string;
+  /** Shared by reads that arrive while it loads: one load (and one warning) per version. */
+  loaded: Promise<{ status: SegmenterStatus | null; reason: string | null }>;
+}
+
+export interface StatusReaderOptions {
+  /** Called with every view read (the server keeps a remux warm while an event is live). */
+  onRead?: (view: StatusView) => void;
+  /** Told once per file that is not a status file (not once per read). */
+  log?: Logger;
 }
 
 /** `2026-11-26/10-15-02_vad_7f3a.partial.opus` → its day and stem, if it is one. */
@@ -57,36 +65,39 @@ export class StatusReader {
 
   constructor(
     readonly path: string,
-    /** Called with every view read (the server keeps a remux warm while an event is live). */
-    private readonly onRead?: (view: StatusView) => void,
+    private readonly opts: StatusReaderOptions = {},
   ) {}
 
-  /** Re-reads the file only when its mtime or size changed since the last call. */
+  /** Re-reads the file only when it changed (lstat: mtime, size, inode, type) since the last call. */
   async read(now = Date.now()): Promise<StatusView> {
     const view = await this.readView(now);
-    this.onRead?.(view);
+    this.opts.onRead?.(view);
     return view;
   }
 
   private async readView(now: number): Promise<StatusView> {
-    const st = await stat(this.path).catch((err: NodeJS.ErrnoException) => err);
+    // lstat, not stat: a symlink is seen (and refused), a FIFO or a device is never opened.
+    const st = await lstat(this.path).catch((err: NodeJS.ErrnoException) => err);
     if (st instanceof Error) {
       this.cached = undefined;
       const reason = st.code === 'ENOENT' ? 'segmenter not running: no status file' : `segmenter status unreadable (${st.code})`;
       return this.view(null, reason, now);
     }
-    if (!this.cached || this.cached.mtimeMs !== st.mtimeMs || this.cached.size !== st.size) {
-      this.cached = { mtimeMs: st.mtimeMs, size: st.size, ...(await this.load(st.size)) };
-    }
-    return this.view(this.cached.status, this.cached.reason, now);
+    const key = `${st.mode}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    if (this.cached?.key !== key) this.cached = { key, loaded: this.load() };
+    const { status, reason } = await this.cached.loaded;
+    return this.view(status, reason, now);
   }
 
-  private async load(size: number): Promise<{ status: SegmenterStatus | null; reason: string | null }> {
-    if (size > MAX_STATUS_BYTES) return { status: null, reason: 'segmenter status is not a status file (too big)' };
+  private async load(): Promise<{ status: SegmenterStatus | null; reason: string | null }> {
     let value: unknown;
     try {
-      value = JSON.parse(await readFile(this.path, 'utf8'));
+      value = JSON.parse((await readSmallFile(this.path)).toString('utf8'));
     } catch (err) {
+      if (err instanceof NotSmallFileError) {
+        this.opts.log?.warn({ path: this.path, problem: err.what }, 'segmenter status is not a status file; not read (the dashboard shows the segmenter as not running)');
+        return { status: null, reason: `segmenter status is not a status file: ${err.what}` };
+      }
       const e = err as NodeJS.ErrnoException;
       return { status: null, reason: e.code ? `segmenter status unreadable (${e.code})` : 'segmenter status is not valid JSON' };
     }

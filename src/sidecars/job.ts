@@ -10,7 +10,7 @@ import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { EncodeOutcome, EventFinished } from '../lib/contracts.js';
 import { atomicWriteJson, removeWritten } from '../lib/atomic-write.js';
-import { exists, filesOfStem } from '../lib/recordings.js';
+import { dayFiles, exists } from '../lib/recordings.js';
 import { audioExtension, eventFiles, foreignPathError, linkedFileError, type EventFiles } from '../lib/event-files.js';
 import { WavFormatError, type WavInfo } from '../lib/wav.js';
 import { encodeWav, readEncodableWav } from '../encode/encode-input.js';
@@ -193,7 +193,9 @@ export async function finishStage(job: EventFinished, ctx: JobContext): Promise<
   if (ctx.archive) {
     const marker = join(p.dir, `${job.stem}.archived`);
     if (!(await exists(marker))) {
-      const files = (await filesOfStem(p.dir, '.', job.stem)).filter((f) => !/\.(keep|archived)$/.test(f)).map((f) => join(p.dir, f));
+      // Its own finished files only: never a marker, a temp or a user's `<stem>.notes.txt`, never a link.
+      const own = (await dayFiles(ctx.out, 'recordings', job.day)).stems.get(job.stem) ?? [];
+      const files = own.filter((f) => !/\.(keep|archived|tmp|broken)$/.test(f)).map((f) => join(p.dir, f));
       const r = await archive({ day: job.day, stem: job.stem, dir: p.dir, opus: p.opus, files, marker }, { ...ctx.archive, log: ctx.log, signal: ctx.signal });
       if (!r.ok) throw new ArchiveError(r.error ?? 'archiving failed');
     }

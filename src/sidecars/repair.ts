@@ -40,7 +40,10 @@ async function pendingStems(spool: string): Promise<Set<string>> {
 export async function repairWaveforms(opts: RepairOptions): Promise<RepairResult> {
   const result: RepairResult = { checked: 0, repaired: [], failed: [] };
   const pending = await pendingStems(opts.spool);
-  const days = opts.days.length ? opts.days : await dayFolders(opts.out);
+  // Real day folders only: a waveform is never written through a link.
+  const real = await dayFolders(opts.out, { realOnly: true });
+  const days = opts.days.length ? opts.days.filter((d) => real.includes(d)) : real;
+  for (const day of opts.days.filter((d) => !real.includes(d))) opts.log.warn({ day }, 'not a day folder (missing or a symbolic link); not repaired');
   for (const day of days) {
     for (const r of await recordingsOfDay(opts.out, day)) {
       if (pending.has(`${day}/${r.stem}`)) continue;

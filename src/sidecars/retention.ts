@@ -2,11 +2,14 @@
 // trash is emptied after `--trash-days`, and when the disk is fuller than
 // `--max-disk-usage` the oldest recordings are removed for good, trash first.
 // Never a partial, never a recording marked `keep`, never one not yet archived
-// when archiving is on.
-import { readdir, rm, rmdir, stat } from 'node:fs/promises';
+// when archiving is on; only a recording's own files (never a user's file beside
+// them), and never through a symbolic link: a linked day folder, trash folder or
+// file is left alone and said once (issue #16).
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { archivedMarker, dayFolders, exists, filesOfStem, keepMarker, moveStem, recordingsOfDay, trashDir, type RecordingRef } from '../lib/recordings.js';
+import { audioOf, dayFiles, dayFolders, moveStem, removeStem, type Place } from '../lib/recordings.js';
+import { RefusedPath, lstatOrNull, realDirBelow, removeFileNoFollow } from '../lib/safe-fs.js';
 import { localDay } from '../segment/naming.js';
 import { diskUsagePercent } from '../lib/disk.js';
 import { CLOCK_FLOOR_DAY } from '../lib/clock.js';
@@ -51,30 +54,56 @@ export class Retention {
 
   /** Day folders already reported as dated by an unset clock (logged once each). */
   private readonly reported = new Set<string>();
+  /** Links (and the like) already refused: said once each, not at every run. */
+  private readonly refusedPaths = new Set<string>();
 
-  private async removable(r: RecordingRef): Promise<boolean> {
-    if (await exists(keepMarker(this.out, r))) return false;
-    if (this.policy.archiving && !(await exists(archivedMarker(this.out, r)))) return false;
+  /**
+   * A refused link, or a file where the trash folder should be made: one line,
+   * once per path for the life of this Retention (it runs every few minutes).
+   */
+  private refuse(err: unknown): void {
+    const e = err as NodeJS.ErrnoException;
+    const refused = err instanceof RefusedPath ? err : e.code === 'ENOTDIR' && e.path ? new RefusedPath(e.path, 'is not a folder') : null;
+    if (!refused) throw err;
+    if (this.refusedPaths.has(refused.path)) return;
+    this.refusedPaths.add(refused.path);
+    this.log.warn({ path: refused.path, reason: refused.reason }, `retention: ${refused.path} ${refused.reason}; left alone (never followed, moved or removed)`);
+  }
+
+  /** A recording may go: not kept (any `.keep` entry counts), archived when archiving is on. */
+  private async removable(dir: string, stem: string, names: string[]): Promise<boolean> {
+    if (await lstatOrNull(join(dir, `${stem}.keep`))) return false;
+    if (this.policy.archiving && !names.includes(`${stem}.archived`)) return false;
     return true;
+  }
+
+  /** The trash folder when it is a real folder (made when `create`); null when missing or refused. */
+  private async trash(create: boolean): Promise<string | null> {
+    return realDirBelow(this.out, ['.trash'], { create }).catch((err: unknown) => {
+      this.refuse(err);
+      return null;
+    });
   }
 
   async run(): Promise<RetentionResult> {
     const result: RetentionResult = { trashed: 0, purged: 0, usedPercent: null, stuck: false };
-    const trash = trashDir(this.out);
     // 1. The trash keeps deleted recordings for --trash-days (rename sets ctime: time of deletion).
     const trashCutoff = this.now() - this.policy.trashDays * 86_400_000;
-    for (const day of await dayFolders(trash)) {
-      for (const name of await readdir(join(trash, day)).catch(() => [] as string[])) {
-        const st = await stat(join(trash, day, name)).catch(() => null);
+    const trash = await this.trash(false);
+    for (const day of trash ? await dayFolders(trash) : []) {
+      const files = await dayFiles(this.out, 'trash', day).catch((err: unknown) => this.refuse(err));
+      if (!files?.dir) continue;
+      for (const r of files.refused) this.refuse(r);
+      for (const name of [...files.stems.values()].flat()) {
+        const path = join(files.dir, name);
+        const st = await lstatOrNull(path);
         // A ctime before CLOCK_FLOOR_DAY was stamped before the clock was set: age unknown, kept.
-        if (st && st.ctimeMs < trashCutoff && st.ctimeMs >= CLOCK_FLOOR_MS) {
-          await rm(join(trash, day, name), { force: true });
-          result.purged++;
-        }
+        if (st && st.ctimeMs < trashCutoff && st.ctimeMs >= CLOCK_FLOOR_MS && (await removeFileNoFollow(path).catch((err: unknown) => this.refuse(err)))) result.purged++;
       }
     }
     // 2. --keep-days: whole day folders older than the cut-off go to the trash.
     if (this.policy.keepDays !== undefined) {
+      let to = trash;
       const cutoffDay = localDay(new Date(this.now() - this.policy.keepDays * 86_400_000));
       for (const day of await dayFolders(this.out)) {
         if (day >= cutoffDay) break;
@@ -85,9 +114,11 @@ export class Retention {
           }
           continue;
         }
-        for (const r of await recordingsOfDay(this.out, day)) {
-          if (!(await this.removable(r))) continue;
-          await moveStem(this.out, trash, day, r.stem);
+        for (const r of await this.recordings('recordings', day, false)) {
+          // The trash is made (or found to be a link) only when something is to go there.
+          if (!(to ??= await this.trash(true))) break;
+          const moved = await moveStem(this.out, day, r.stem, 'recordings', 'trash').catch((err: unknown) => this.refuse(err));
+          if (!moved?.length) continue;
           result.trashed++;
           this.log.info({ day, stem: r.stem, keepDays: this.policy.keepDays }, 'retention: moved an old recording to the trash');
         }
@@ -97,38 +128,50 @@ export class Retention {
     const max = this.policy.maxDiskUsagePercent;
     result.usedPercent = await this.usage(this.out);
     if (max !== undefined && result.usedPercent !== null && result.usedPercent > max) {
-      const victims = this.oldestFirst(trash, true)[Symbol.asyncIterator]();
-      const recordings = this.oldestFirst(this.out, false)[Symbol.asyncIterator]();
+      const victims = this.oldestFirst('trash')[Symbol.asyncIterator]();
+      const recordings = this.oldestFirst('recordings')[Symbol.asyncIterator]();
       while (result.usedPercent !== null && result.usedPercent > max) {
         const next = (await victims.next()).value ?? (await recordings.next()).value;
         if (!next) {
           result.stuck = true;
-          this.log.error({ usedPercent: Math.round(result.usedPercent), max }, 'retention: disk still too full and nothing left that may be removed (kept, unarchived or partial)');
+          this.log.error({ usedPercent: Math.round(result.usedPercent), max }, 'retention: disk still too full and nothing left that may be removed (kept, unarchived, partial, linked or not a recording)');
           break;
         }
-        const files = await filesOfStem(next.root, next.day, next.stem);
-        for (const f of files) await rm(join(next.root, next.day, f), { force: true });
-        result.purged += files.length;
-        this.log.warn({ day: next.day, stem: next.stem, from: next.root === trash ? 'trash' : 'recordings', usedPercent: Math.round(result.usedPercent) }, 'retention: removed for good to free space');
+        const removed = await removeStem(this.out, next.day, next.stem, next.where).catch((err: unknown) => this.refuse(err));
+        if (!removed?.length) continue;
+        result.purged += removed.length;
+        this.log.warn({ day: next.day, stem: next.stem, from: next.where, usedPercent: Math.round(result.usedPercent) }, 'retention: removed for good to free space');
         result.usedPercent = await this.usage(this.out);
       }
     }
     // Past days' folders left empty go too (rmdir refuses a folder that is not
-    // empty; today's may be about to receive a partial).
+    // empty, and a link; today's may be about to receive a partial).
     const today = localDay(new Date(this.now()));
-    for (const root of [this.out, trash]) {
-      for (const day of await dayFolders(root)) if (day < today) await rmdir(join(root, day)).catch(() => undefined);
+    for (const root of [this.out, await this.trash(false)]) {
+      for (const day of root ? await dayFolders(root) : []) if (day < today) await rmdir(join(root!, day)).catch(() => undefined);
     }
     return result;
   }
 
-  private async *oldestFirst(root: string, inTrash: boolean): AsyncGenerator<RecordingRef & { root: string }> {
+  /** The recordings of a day folder that may go (`any`: kept or not, in the trash), oldest first; a refused folder has none. */
+  private async recordings(where: Place, day: string, any: boolean): Promise<Array<{ where: Place; day: string; stem: string }>> {
+    const files = await dayFiles(this.out, where, day).catch((err: unknown) => this.refuse(err));
+    if (!files?.dir) return [];
+    for (const r of files.refused) this.refuse(r);
+    const out: Array<{ where: Place; day: string; stem: string }> = [];
+    for (const [stem, names] of files.stems) {
+      if (audioOf(stem, names) && (any || (await this.removable(files.dir, stem, names)))) out.push({ where, day, stem });
+    }
+    return out;
+  }
+
+  private async *oldestFirst(where: Place): AsyncGenerator<{ where: Place; day: string; stem: string }> {
+    const root = where === 'trash' ? await this.trash(false) : this.out;
+    if (!root) return;
     // Days named by an unset clock are not the oldest but most likely the newest: last.
     const days = await dayFolders(root);
     for (const day of [...days.filter((d) => !unsetClockDay(d)), ...days.filter(unsetClockDay)]) {
-      for (const r of await recordingsOfDay(root, day)) {
-        if (inTrash || (await this.removable(r))) yield { ...r, root };
-      }
+      yield* await this.recordings(where, day, where === 'trash');
     }
   }
 }

@@ -1,7 +1,7 @@
 // Reading segmenter_status.json as every reader must: validated against its
 // schema, with its age, and a clear reason when it is missing or unusable.
-import { readFile } from 'node:fs/promises';
 import { schemaError, type SegmenterStatus } from '../lib/contracts.js';
+import { NotSmallFileError, readSmallFile } from '../lib/read-small-file.js';
 
 /** Heartbeat of rec-segment: a status older than three of them means it is not running. */
 export const HEARTBEAT_MS = 5000;
@@ -9,13 +9,18 @@ export const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
 
 export type StatusRead =
   | { ok: true; status: SegmenterStatus; ageMs: number; stale: boolean }
-  | { ok: false; reason: 'missing' | 'corrupt'; message: string };
+  | { ok: false; reason: 'missing' | 'corrupt' | 'not-a-status-file'; message: string };
 
+/**
+ * Read and validate the status file. Never hangs and never reads much: a FIFO,
+ * a device, a directory, a symlink or a file over 1 MiB is 'not-a-status-file'.
+ */
 export async function readStatus(path: string, now = Date.now(), staleAfterMs = STALE_AFTER_MS): Promise<StatusRead> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readSmallFile(path)).toString('utf8');
   } catch (err) {
+    if (err instanceof NotSmallFileError) return { ok: false, reason: 'not-a-status-file', message: `${path}: not a status file: ${err.what}` };
     const code = (err as NodeJS.ErrnoException).code;
     return { ok: false, reason: 'missing', message: `${path}: ${code === 'ENOENT' ? 'no such file (is rec-segment running?)' : (code ?? (err as Error).message)}` };
   }
@@ -23,13 +28,18 @@ export async function readStatus(path: string, now = Date.now(), staleAfterMs = 
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { ok: false, reason: 'corrupt', message: `${path}: corrupt, not JSON (${(err as Error).message})` };
+    return { ok: false, reason: 'corrupt', message: `${path}: corrupt, not JSON (${escapeControls((err as Error).message)})` };
   }
   const problem = statusProblem(value);
   if (problem) return { ok: false, reason: 'corrupt', message: `${path}: corrupt, ${problem}` };
   const status = value as SegmenterStatus;
   const ageMs = statusAgeMs(Date.parse(status.updatedAt), now, staleAfterMs);
   return { ok: true, status, ageMs, stale: ageMs > staleAfterMs };
+}
+
+/** JSON.parse quotes the bad text raw: its newlines and NULs must not break a one-line message. */
+function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /**

@@ -163,7 +163,7 @@ async function auditRecording(pipe: LivePipeline, root: string): Promise<Audit> 
     audioLostMs += lost;
   }
   const status = JSON.parse(await readFile(join(root, '.spool', 'segmenter_status.json'), 'utf8').catch(() => 'null')) as SegmenterStatus | null;
-  for (const f of (await readdir(root, { recursive: true })).map(String)) {
+  for (const f of await filesBelow(root)) {
     if (/\.partial\.|\.tmp\b|~$/.test(f)) leaked.push(f);
     else if (f.startsWith('.spool/') && !f.endsWith('_status.json')) leaked.push(f);
   }
@@ -435,7 +435,7 @@ async function siegeTrial(ctx: TrialContext): Promise<SiegeResult> {
     })();
 
     const sseStatuses = await Promise.all(sse.map((c) => c.status));
-    const health = await getJson<{ eventClients: number }>(`${base}/healthz`, {}, 5000);
+    const health = await getJson<{ eventClients: number }>(`${base}/api/health`, headers, 5000);
     const [loadSummary] = await Promise.all([loadDone, liveLoop, hostileLoop]);
     const slowCut = await Promise.all(lorises.map((l) => l.result));
     // The siege is over: every client leaves.
@@ -468,7 +468,7 @@ async function siegeTrial(ctx: TrialContext): Promise<SiegeResult> {
     await sleep(500);
     await sampler.stop();
     const leftover = await childrenOf(serve.pid);
-    const after = await getJson<{ eventClients: number; liveStreams: number }>(`${base}/healthz`, {});
+    const after = await getJson<{ eventClients: number; liveStreams: number }>(`${base}/api/health`, headers);
     const audit = await auditRecording(pipe, rig.root);
     debug('audited');
     violations.push(...audit.problems);
@@ -487,7 +487,7 @@ async function siegeTrial(ctx: TrialContext): Promise<SiegeResult> {
     if (sseRefused) visible.push(`503 to event clients past ${MAX_CLIENTS} (${sseRefused} of ${SSE_CLIENTS})`);
     if (hostile.byStatus['401']) visible.push('401 without the token');
     if (hostile.byStatus['413']) visible.push('413 to 1 MB bodies');
-    if (health) visible.push(`/healthz eventClients ${health.body.eventClients} during the siege`);
+    if (health) visible.push(`/api/health eventClients ${health.body.eventClients} during the siege`);
 
     const figures: SiegeFigures = {
       load: loadSummary,
@@ -691,3 +691,14 @@ export const killServeScenario: Omit<Scenario, 'run'> & { run(ctx: TrialContext)
 };
 
 export const scenarios: Scenario[] = [siegeScenario, killServeScenario];
+
+/** Every file below `root` (relative paths), not following symbolic links (readdir's `recursive` does). */
+async function filesBelow(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(root, rel), { withFileTypes: true }).catch(() => [])) {
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await filesBelow(root, path)));
+    else out.push(path);
+  }
+  return out;
+}
