@@ -1,6 +1,8 @@
 // Test recordings with ground truth for scoring rec-segment: espeak-ng speech, short words,
-// knocks, tones and noise bursts at known sample offsets and SNRs over several backgrounds.
-// `node dist/bench/corpus.js --out-dir DIR [--scenario NAME ...] [--minutes N] [--list]`
+// knocks, tones and noise bursts at known sample offsets and SNRs over several backgrounds
+// (the standard set), and the sounds of a house over a room, an appliance, rain, clicks,
+// music and a TV next door (the household set, issue #17; sounds in household-sounds.ts).
+// `node dist/bench/corpus.js --out-dir DIR [--set standard|household|all] [--scenario NAME ...] [--minutes N] [--tv-minutes N] [--list]`
 import { realpathSync } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,10 +13,9 @@ import { hideBin } from 'yargs/helpers';
 import { wavHeader } from '../src/lib/wav.js';
 import { EX, outputErrorCode } from '../src/lib/exit-codes.js';
 import type { TruthEvent } from '../src/segment/score.js';
-import { mulberry32 } from './prng.js';
+import { CHUNK_SAMPLES, RATE, SAMPLES_PER_MS, dbToAmp, gaussian, hashSeed, lowpass, scaledNoise, uniform, type Background, type Source } from './synth.js';
+import * as house from './household-sounds.js';
 
-const RATE = 48000;
-const SAMPLES_PER_MS = RATE / 1000;
 const WINDOW_SAMPLES = 960; // 20 ms
 /** An event's SNR is measured over its "active" 20 ms windows: those within this of its loudest. */
 const ACTIVE_DB = 30;
@@ -37,8 +38,16 @@ const HUM_HARMONICS: Array<[hz: number, amplitude: number]> = [
   [300, 0.1],
 ];
 
-export type Kind = 'speech' | 'word' | 'knock' | 'tone' | 'burst';
-export type BackgroundKind = 'silence' | 'pink' | 'brown' | 'hum' | 'rising';
+export type Kind = 'speech' | 'word' | 'knock' | 'tone' | 'burst' | HouseholdKind;
+/** The household set's sounds besides knock (shout: loud, high-pitched espeak-ng). */
+export type HouseholdKind = 'bark' | 'clink' | 'whistle' | 'slam' | 'footsteps' | 'ring' | 'alarm' | 'cry' | 'shout';
+/**
+ * room: a quiet room (pink noise at backgroundDbfs). The others lie on that room, with a
+ * source `sourceDb` over it while switched on (Scenario.onMs): appliance (a fridge or fan,
+ * energy below 200 Hz), rain, clicks (a clock and a radiator), music (piano chords), tv
+ * (speech through a wall, from the next room).
+ */
+export type BackgroundKind = 'silence' | 'pink' | 'brown' | 'hum' | 'rising' | 'room' | 'appliance' | 'rain' | 'clicks' | 'music' | 'tv';
 
 export interface ScenarioEvent {
   kind: Kind;
@@ -48,11 +57,13 @@ export interface ScenarioEvent {
   voice?: string;
   /** speech/word: words per minute (default 175). */
   speed?: number;
+  /** speech/word/shout: espeak-ng pitch 0-99 (default: espeak-ng's, 50). */
+  pitch?: number;
   /** tone: frequency (default 1000 Hz). */
   freqHz?: number;
   /** tone/burst: length before trimming (defaults 700 / 300 ms). */
   lengthMs?: number;
-  /** knock: how many knocks, 220 ms apart (default 3). */
+  /** knock: how many knocks, 220 ms apart (default 3); bark (3), footsteps (5), alarm beeps (3). */
   count?: number;
   /** Where the event's first sample goes. */
   atMs: number;
@@ -63,10 +74,20 @@ export interface ScenarioEvent {
 export interface Scenario {
   name: string;
   background: BackgroundKind;
-  /** RMS of the background (for 'rising', at the start; for 'silence', the nominal level SNRs refer to). */
+  /**
+   * RMS of the background (for 'rising', at the start; for 'silence', the nominal level SNRs
+   * refer to; for the household backgrounds, the room's).
+   */
   backgroundDbfs: number;
   durationMs: number;
   events: ScenarioEvent[];
+  /**
+   * Household backgrounds: how far the source is over the room, in dB: its RMS (appliance,
+   * rain's steady noise, music), the active RMS of its speech (tv), the clock ticks' peak (clicks).
+   */
+  sourceDb?: number;
+  /** Household backgrounds: when the source is on, [from, to) ms (default: the whole file). */
+  onMs?: Array<[number, number]>;
 }
 
 export interface CorpusEvent extends TruthEvent {
@@ -74,6 +95,7 @@ export interface CorpusEvent extends TruthEvent {
   text?: string;
   voice?: string;
   speed?: number;
+  pitch?: number;
   /** Active RMS of the event as placed. */
   levelDbfs: number;
   /** Background RMS the SNR refers to (the local level for 'rising'). */
@@ -90,133 +112,19 @@ export interface CorpusTruth {
   backgroundDbfs: number;
   generator: string;
   events: CorpusEvent[];
-}
-
-const dbToAmp = (db: number): number => 10 ** (db / 20);
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness (same scenario → same bytes on every machine).
-
-function hashSeed(text: string): number {
-  let h = 0x811c9dc5; // FNV-1a
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-const uniform = mulberry32;
-
-type NoiseColor = 'white' | 'pink' | 'brown';
-const SQRT3 = Math.sqrt(3);
-
-/**
- * Seeded noise, filled a block at a time with the state in locals: a 10-minute file is
- * 29 M samples, twice over (a dry run sets the exact level), so this loop is the hot path.
- */
-class Noise {
-  private rng: number;
-  private b = new Float64Array(7); // filter state: pink b0..b6, brown b0
-
-  constructor(
-    private readonly color: NoiseColor,
-    seed: number,
-  ) {
-    this.rng = seed >>> 0 || 1; // xorshift32 state must not be 0
-  }
-
-  fill(out: Float32Array): void {
-    // White, near-Gaussian: the sum of four uniforms (xorshift32), unit variance, within ±3.5.
-    // Cheaper than Box–Muller, and the filters below make it Gaussian anyway.
-    let a = this.rng;
-    for (let i = 0; i < out.length; i++) {
-      let sum = 0;
-      for (let k = 0; k < 4; k++) {
-        a ^= a << 13;
-        a ^= a >>> 17;
-        a ^= a << 5;
-        sum += a >>> 0;
-      }
-      out[i] = (sum / 4294967296 - 2) * SQRT3;
-    }
-    this.rng = a;
-    const b = this.b;
-    if (this.color === 'brown') {
-      // Leaky integrator: -6 dB/octave above ~8 Hz, and stationary.
-      let b0 = b[0]!;
-      for (let i = 0; i < out.length; i++) out[i] = b0 = 0.999 * b0 + 0.05 * out[i]!;
-      b[0] = b0;
-    } else if (this.color === 'pink') {
-      // Paul Kellet's refined pink filter (-3 dB/octave within 0.5 dB from ~10 Hz up).
-      let b0 = b[0]!, b1 = b[1]!, b2 = b[2]!, b3 = b[3]!, b4 = b[4]!, b5 = b[5]!, b6 = b[6]!;
-      for (let i = 0; i < out.length; i++) {
-        const x = out[i]!;
-        b0 = 0.99886 * b0 + x * 0.0555179;
-        b1 = 0.99332 * b1 + x * 0.0750759;
-        b2 = 0.969 * b2 + x * 0.153852;
-        b3 = 0.8665 * b3 + x * 0.3104856;
-        b4 = 0.55 * b4 + x * 0.5329522;
-        b5 = -0.7616 * b5 - x * 0.016898;
-        out[i] = b0 + b1 + b2 + b3 + b4 + b5 + b6 + x * 0.5362;
-        b6 = x * 0.115926;
-      }
-      b.set([b0, b1, b2, b3, b4, b5, b6]);
-    }
-  }
-}
-
-/** White noise samples (unit variance), one at a time, for the short event clips. */
-function gaussian(seed: number): () => number {
-  const n = new Noise('white', seed);
-  const block = new Float32Array(1024);
-  let i = block.length;
-  return () => {
-    if (i === block.length) {
-      n.fill(block);
-      i = 0;
-    }
-    return block[i++]!;
-  };
+  /** Household backgrounds: Scenario.sourceDb and .onMs. */
+  sourceDb?: number;
+  sourceOnMs?: Array<[number, number]>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Backgrounds, generated chunk by chunk (a 10-minute file never sits in memory).
 
-const CHUNK_SAMPLES = RATE; // 1 s
-
-interface Background {
-  /** Fill `out` with the samples that start at `start` (called with consecutive ranges). */
-  fill(out: Float32Array, start: number): void;
-  /** RMS level around `ms`, in dBFS: what an event's SNR there refers to. */
-  levelDbfsAt(ms: number): number;
-}
-
-/** The scale that gives a seeded noise exactly unit RMS over `total` samples (one dry run). */
-function unitScale(color: NoiseColor, seed: number, total: number): number {
-  const n = new Noise(color, seed);
-  const block = new Float32Array(CHUNK_SAMPLES);
-  let sq = 0;
-  for (let done = 0; done < total; done += block.length) {
-    const part = block.subarray(0, Math.min(block.length, total - done));
-    n.fill(part);
-    for (const v of part) sq += v * v;
-  }
-  return 1 / Math.sqrt(sq / total);
-}
-
 function risingDb(ms: number): number {
   return RISE_DB * Math.min(1, Math.max(0, (ms - RISE_FROM_MS) / (RISE_TO_MS - RISE_FROM_MS)));
 }
 
-/** Noise of `color` scaled to an exact RMS of `dbfs` over `total` samples. */
-function scaledNoise(color: NoiseColor, seed: number, total: number, dbfs: number): (out: Float32Array) => void {
-  const k = unitScale(color, seed, total) * dbToAmp(dbfs);
-  const n = new Noise(color, seed);
-  return (out) => {
-    n.fill(out);
-    for (let i = 0; i < out.length; i++) out[i]! *= k;
-  };
-}
-
-function makeBackground(s: Scenario, total: number): Background {
+async function makeBackground(s: Scenario, total: number): Promise<Background> {
   const level = s.backgroundDbfs;
   const seed = hashSeed(`${s.name}/background`);
   switch (s.background) {
@@ -259,7 +167,89 @@ function makeBackground(s: Scenario, total: number): Background {
         levelDbfsAt: (ms) => level + risingDb(ms),
       };
     }
+    default:
+      return householdBackground(s, total);
   }
+}
+
+/**
+ * A household background: the room, plus the source while it is on. Events' SNRs refer to the
+ * room and source together (their powers summed), except for 'tv', where they refer to the
+ * TV's speech level, and 'clicks', where they refer to the room.
+ */
+async function householdBackground(s: Scenario, total: number): Promise<Background> {
+  const room = s.backgroundDbfs;
+  const sourceDbfs = room + (s.sourceDb ?? 0);
+  const onMs = s.onMs ?? [[0, s.durationMs]];
+  const spans = onMs.map(([a, b]): [number, number] => [Math.round(a * SAMPLES_PER_MS), Math.round(b * SAMPLES_PER_MS)]);
+  const seed = (part: string) => hashSeed(`${s.name}/${part}`);
+  let source: Source | null;
+  let sourceLevel = 10 * Math.log10(10 ** (room / 10) + 10 ** (sourceDbfs / 10));
+  switch (s.background) {
+    case 'room':
+      source = null;
+      break;
+    case 'appliance':
+      source = house.switched(house.applianceSource(seed('appliance'), total, sourceDbfs), spans, 0.3);
+      break;
+    case 'rain':
+      source = house.switched(house.rainSource(seed('rain'), total, sourceDbfs), spans, 2);
+      break;
+    case 'clicks':
+      source = house.switched(house.clicksSource(seed('clicks'), sourceDbfs), spans, 0.001);
+      sourceLevel = room;
+      break;
+    case 'music':
+      source = house.switched(house.musicSource(seed('music'), total, sourceDbfs), spans, 0.5);
+      break;
+    case 'tv':
+      source = house.tvSource(seed('tv'), await tvPool(), spans, sourceDbfs);
+      sourceLevel = sourceDbfs;
+      break;
+    default:
+      throw new Error(`${s.name}: unknown background ${s.background}`);
+  }
+  const fillRoom = scaledNoise('pink', seed('background'), total, room);
+  const scratch = new Float32Array(CHUNK_SAMPLES);
+  return {
+    fill: (out, start) => {
+      fillRoom(out);
+      if (!source) return;
+      const x = scratch.subarray(0, out.length);
+      source(x, start);
+      for (let i = 0; i < out.length; i++) out[i]! += x[i]!;
+    },
+    levelDbfsAt: (ms) => (source && onMs.some(([a, b]) => ms >= a && ms < b) ? sourceLevel : room),
+  };
+}
+
+/** What the TV next door says: news, weather, drama, adverts, in ten voices. */
+const TV_LINES: Array<[text: string, voice: string, speed: number]> = [
+  ['Good evening, and welcome to the news at six.', 'en-gb+m3', 165],
+  ['Police are asking anyone who saw the accident to come forward.', 'en-gb', 170],
+  ['And now the weather for the rest of the week.', 'en-us+f2', 175],
+  ['I told you never to come back here again!', 'en+m7', 185],
+  ['Well, that depends on what you mean by fair.', 'en-us+m4', 160],
+  ['The match was stopped for twenty minutes after the floodlights failed.', 'en-gb-scotland', 170],
+  ['Are you sure nobody followed you?', 'en+f3', 190],
+  ['Prices rose again last month, led by food and energy.', 'en-us', 165],
+  ['We will be right back after these messages.', 'en+f4', 180],
+  ['Scientists say the discovery could change how we think about the ocean.', 'en-029', 160],
+];
+
+let tvPoolCache: Promise<Float32Array[]> | null = null;
+
+/** The TV's sentences, spoken once per process, through the wall, at unit active RMS (reverb tail included). */
+function tvPool(): Promise<Float32Array[]> {
+  tvPoolCache ??= Promise.all(
+    TV_LINES.map(async ([text, voice, speed]) => {
+      const x = house.throughWall(trim(await speechClip(text, voice, speed)));
+      const { activeRms } = measureActive(x);
+      return x.map((v) => v / activeRms);
+    }),
+  );
+  tvPoolCache.catch(() => (tvPoolCache = null));
+  return tvPoolCache;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,31 +262,14 @@ interface Clip {
   activeSamples: number;
 }
 
-async function speechClip(text: string, voice: string, speed: number): Promise<Float32Array> {
-  const spoken = await execa('espeak-ng', ['-v', voice, '-s', String(speed), '--stdout', text], { encoding: 'buffer' });
+async function speechClip(text: string, voice: string, speed: number, pitch?: number): Promise<Float32Array> {
+  const spoken = await execa('espeak-ng', ['-v', voice, '-s', String(speed), ...(pitch === undefined ? [] : ['-p', String(pitch)]), '--stdout', text], { encoding: 'buffer' });
   const pcm = await execa('ffmpeg', ['-nostdin', '-v', 'error', '-i', 'pipe:0', '-ac', '1', '-ar', String(RATE), '-f', 'f32le', 'pipe:1'], {
     input: spoken.stdout,
     encoding: 'buffer',
   });
   const b = pcm.stdout;
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); // copy: Buffer may be unaligned
-}
-
-/** Second-order low-pass (RBJ biquad, Q 0.707), in place. */
-function lowpass(x: Float32Array, hz: number): Float32Array {
-  const w0 = (2 * Math.PI * hz) / RATE;
-  const alpha = Math.sin(w0) / (2 * Math.SQRT1_2);
-  const c = Math.cos(w0);
-  const a0 = 1 + alpha;
-  const [b0, b1, b2, a1, a2] = [(1 - c) / 2 / a0, (1 - c) / a0, (1 - c) / 2 / a0, (-2 * c) / a0, (1 - alpha) / a0];
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-  for (let n = 0; n < x.length; n++) {
-    const x0 = x[n]!;
-    const y0 = b0 * x0 + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    [x2, x1, y2, y1] = [x1, x0, y1, y0];
-    x[n] = y0;
-  }
-  return x;
 }
 
 /** Knocks: a decaying 170 Hz thump plus a noise click, low-passed to sound wooden. */
@@ -383,7 +356,8 @@ function measureActive(x: Float32Array): Omit<Clip, 'samples'> {
 const clipCache = new Map<string, Promise<Clip>>();
 
 function eventClip(e: ScenarioEvent): Promise<Clip> {
-  const key = JSON.stringify([e.kind, e.text, e.voice, e.speed, e.freqHz, e.lengthMs, e.count]);
+  // The key seeds knocks and bursts: what is added for new fields must leave old keys alone.
+  const key = JSON.stringify([e.kind, e.text, e.voice, e.speed, e.freqHz, e.lengthMs, e.count]) + (e.pitch === undefined ? '' : `/p${e.pitch}`);
   let clip = clipCache.get(key);
   if (!clip) {
     clip = (async () => {
@@ -391,8 +365,9 @@ function eventClip(e: ScenarioEvent): Promise<Clip> {
       switch (e.kind) {
         case 'speech':
         case 'word':
+        case 'shout':
           if (!e.text) throw new Error(`${e.kind} event at ${e.atMs} ms has no text`);
-          raw = await speechClip(e.text, e.voice ?? 'en', e.speed ?? 175);
+          raw = await speechClip(e.text, e.voice ?? 'en', e.speed ?? 175, e.pitch);
           break;
         case 'knock':
           raw = knockClip(e.count ?? 3, hashSeed(key));
@@ -402,6 +377,30 @@ function eventClip(e: ScenarioEvent): Promise<Clip> {
           break;
         case 'burst':
           raw = burstClip(e.lengthMs ?? 300, hashSeed(key));
+          break;
+        case 'bark':
+          raw = house.barkClip(hashSeed(key), e.count ?? 3);
+          break;
+        case 'clink':
+          raw = house.clinkClip(hashSeed(key));
+          break;
+        case 'whistle':
+          raw = house.whistleClip(hashSeed(key));
+          break;
+        case 'slam':
+          raw = house.slamClip(hashSeed(key));
+          break;
+        case 'footsteps':
+          raw = house.footstepsClip(hashSeed(key), e.count ?? 5);
+          break;
+        case 'ring':
+          raw = house.ringClip();
+          break;
+        case 'alarm':
+          raw = house.alarmClip(e.count ?? 3);
+          break;
+        case 'cry':
+          raw = house.cryClip(hashSeed(key));
           break;
       }
       const samples = trim(raw);
@@ -442,7 +441,10 @@ const PALETTE: Planned[] = [
   W(2), { kind: 'burst', lengthMs: 150 }, S(5), { kind: 'tone', freqHz: 2500, lengthMs: 700 }, S(6), W(3), S(7),
 ];
 /** Room reserved for each kind when planning (the clips are checked against it when rendered). */
-const SLOT_MS: Record<Kind, number> = { speech: 3500, word: 500, knock: 800, tone: 1000, burst: 400 };
+const SLOT_MS: Record<Kind, number> = {
+  speech: 3500, word: 500, knock: 800, tone: 1000, burst: 400,
+  bark: 1500, clink: 1200, whistle: 1300, slam: 700, footsteps: 2500, ring: 2000, alarm: 2500, cry: 2100, shout: 2500,
+};
 
 /** Place the palette: gaps of MIN_GAP_MS plus up to 1.5 s (seeded), SNRs cycling through `snrs`. */
 function planned(name: string, snrs: number[]): { events: ScenarioEvent[]; durationMs: number } {
@@ -481,6 +483,130 @@ export function scenarios(opts: { minutes?: number } = {}): Scenario[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The household set (issue #17): what a recorder hears in a real house.
+
+/** The room every household scenario lies on. */
+export const ROOM_DBFS = -55;
+/** The household kinds' levels over what is running there. */
+export const HOUSEHOLD_SNRS = [6, 9, 12, 18, 24];
+/** The appliance alone over the room: with the room, a 10 dB step in broadband level when it switches. */
+const APPLIANCE_DB = 9.54;
+const RAIN_DB = 10;
+/** The clock's ticks peak this far over the room's RMS. */
+const CLICK_PEAK_DB = 24;
+const MUSIC_DB = 12;
+/** The TV next door's speech over the room, and the foreground's over the TV. */
+export const TV_DB = 8;
+export const TV_FOREGROUND_DB = 12;
+/** The TV switches on this long after the start and off this long before the end. */
+const TV_ON_MS = 20_000;
+export const TV_OFF_BEFORE_END_MS = 60_000;
+/** The quiet-room words after the TV goes off: how long after, what (at TV_FOREGROUND_DB over the room). */
+export const AFTER_TV_MS = [15_000, 40_000];
+
+const SHOUTS: Planned[] = [
+  { kind: 'shout', text: 'Hey! Turn that music down!', voice: 'en+m3', speed: 185, pitch: 80 },
+  { kind: 'shout', text: 'Watch out, it is hot!', voice: 'en-us+f2', speed: 200, pitch: 90 },
+];
+/** One of each household kind, in the order they come round. */
+const HOUSEHOLD_KINDS: Planned[] = [
+  { kind: 'knock', count: 3 },
+  { kind: 'bark', count: 3 },
+  { kind: 'clink' },
+  { kind: 'whistle' },
+  { kind: 'slam' },
+  { kind: 'footsteps', count: 5 },
+  { kind: 'ring' },
+  { kind: 'alarm', count: 3 },
+  { kind: 'cry' },
+  SHOUTS[0]!,
+];
+
+/**
+ * A recorder in a house has been listening for a while: the first household event (and the
+ * appliance's first switching) comes after this, once the detector's 10 s noise-floor window
+ * holds only the background, so a start-up event cannot cover it.
+ */
+const SETTLED_MS = 15_000;
+
+/**
+ * Every sound at every level, in rounds: round r gives sound k the level snrs[(k + r) % n], so
+ * each round mixes levels and neighbours differ. Gaps as in the standard set.
+ */
+function rounds(name: string, sounds: Planned[], snrs: number[]): { events: ScenarioEvent[]; durationMs: number } {
+  const rnd = uniform(hashSeed(`${name}/gaps`));
+  const events: ScenarioEvent[] = [];
+  let at = SETTLED_MS;
+  for (let r = 0; r < snrs.length; r++) {
+    for (const [k, p] of sounds.entries()) {
+      events.push({ ...p, atMs: at, snrDb: snrs[(k + r) % snrs.length]! });
+      at += SLOT_MS[p.kind] + MIN_GAP_MS + Math.round(rnd() * 150) * 10;
+    }
+  }
+  const last = events.at(-1)!;
+  return { events, durationMs: last.atMs + SLOT_MS[last.kind] + MIN_GAP_MS };
+}
+
+/** On-spans at these fractions of the time after SETTLED_MS, to the 100 ms. */
+const spans = (durationMs: number, fractions: Array<[number, number]>): Array<[number, number]> =>
+  fractions.map((f) => f.map((x) => SETTLED_MS + Math.round((x * (durationMs - SETTLED_MS)) / 100) * 100) as [number, number]);
+
+/**
+ * The TV next door for `minutes` (≥ 2): on from 20 s until a minute before the end, four
+ * foreground utterances 12 dB over it, then two words at 12 dB over the quiet room 15 s and
+ * 40 s after it goes off (has the detector come back to full sensitivity?).
+ */
+function tvScenario(minutes: number): Scenario {
+  const durationMs = Math.round(minutes * 60) * 1000;
+  const off = durationMs - TV_OFF_BEFORE_END_MS;
+  const on = TV_ON_MS;
+  const foreground = [S(1), S(2), S(6), S(0)].map((p, i): ScenarioEvent => ({ ...p, atMs: on + Math.round(((off - on) * (i + 1)) / 5 / 10) * 10, snrDb: TV_FOREGROUND_DB }));
+  const after = [W(0), W(2)].map((p, i): ScenarioEvent => ({ ...p, atMs: off + AFTER_TV_MS[i]!, snrDb: TV_FOREGROUND_DB }));
+  return { name: 'tv', background: 'tv', backgroundDbfs: ROOM_DBFS, sourceDb: TV_DB, onMs: [[on, off]], durationMs, events: [...foreground, ...after] };
+}
+
+/**
+ * The household set, the same on every call. `minutes` sets the length of the scenarios
+ * without events (appliance-cycle, rain, clicks; default 10), `tvMinutes` the TV's (default 60).
+ */
+export function householdScenarios(opts: { minutes?: number; tvMinutes?: number } = {}): Scenario[] {
+  const alone = Math.round((opts.minutes ?? 10) * 60) * 1000;
+  const tvMinutes = opts.tvMinutes ?? 60;
+  if (!(alone >= 30_000)) throw new RangeError(`minutes: at least 0.5, got ${opts.minutes}`);
+  if (!(tvMinutes >= 2)) throw new RangeError(`tvMinutes: at least 2, got ${tvMinutes}`);
+  const over = (name: string, background: BackgroundKind, sourceDb: number | undefined, sounds: Planned[], snrs: number[]): Scenario => ({
+    name,
+    background,
+    backgroundDbfs: ROOM_DBFS,
+    ...(sourceDb !== undefined && { sourceDb }),
+    ...rounds(name, sounds, snrs),
+  });
+  return [
+    over('house-room', 'room', undefined, HOUSEHOLD_KINDS, HOUSEHOLD_SNRS),
+    over('house-appliance', 'appliance', APPLIANCE_DB, HOUSEHOLD_KINDS, HOUSEHOLD_SNRS),
+    over('shout-music', 'music', MUSIC_DB, SHOUTS, HOUSEHOLD_SNRS),
+    over('word-appliance', 'appliance', APPLIANCE_DB, [W(0), W(1), W(2), W(3)], [0, 2.5, 5]),
+    // The fridge switching on and off three times, alone: any event is a false one.
+    { name: 'appliance-cycle', background: 'appliance', backgroundDbfs: ROOM_DBFS, sourceDb: APPLIANCE_DB, onMs: spans(alone, [[0.05, 0.25], [0.45, 0.6], [0.75, 0.9]]), durationMs: alone, events: [] },
+    { name: 'rain', background: 'rain', backgroundDbfs: ROOM_DBFS, sourceDb: RAIN_DB, durationMs: alone, events: [] },
+    { name: 'clicks', background: 'clicks', backgroundDbfs: ROOM_DBFS, sourceDb: CLICK_PEAK_DB, durationMs: alone, events: [] },
+    tvScenario(tvMinutes),
+    // Small, for the tests: a knock and a bark under a running fridge.
+    {
+      name: 'fridge-knock-bark',
+      background: 'appliance',
+      backgroundDbfs: ROOM_DBFS,
+      sourceDb: APPLIANCE_DB,
+      durationMs: 35_000,
+      events: [
+        { kind: 'knock', count: 3, atMs: SETTLED_MS, snrDb: 12 },
+        { kind: 'bark', count: 3, atMs: SETTLED_MS + 10_000, snrDb: 12 },
+      ],
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Rendering.
 
 interface Placed {
@@ -492,7 +618,7 @@ interface Placed {
 export async function renderScenario(s: Scenario, outDir: string): Promise<{ wav: string; truth: CorpusTruth }> {
   if (!/^[\w.-]+$/.test(s.name)) throw new Error(`scenario name "${s.name}": use letters, digits, '.', '-', '_'`);
   const total = Math.round(s.durationMs * SAMPLES_PER_MS);
-  const bg = makeBackground(s, total);
+  const bg = await makeBackground(s, total);
   const sorted = [...s.events].sort((a, b) => a.atMs - b.atMs);
   const clips = await Promise.all(sorted.map(eventClip)); // espeak-ng runs in parallel
   const placed: Placed[] = [];
@@ -522,6 +648,7 @@ export async function renderScenario(s: Scenario, outDir: string): Promise<{ wav
       kind: e.kind,
       snrDb: e.snrDb,
       ...(e.text !== undefined && { text: e.text, voice: e.voice ?? 'en', speed: e.speed ?? 175 }),
+      ...(e.pitch !== undefined && { pitch: e.pitch }),
       levelDbfs: round2(levelDbfs),
       backgroundDbfs: round2(backgroundDbfs),
       activeMs: clip.activeSamples / SAMPLES_PER_MS,
@@ -567,12 +694,25 @@ export async function renderScenario(s: Scenario, outDir: string): Promise<{ wav
     backgroundDbfs: s.backgroundDbfs,
     generator: 'bench/corpus.ts',
     events,
+    ...(s.sourceDb !== undefined && { sourceDb: s.sourceDb, sourceOnMs: s.onMs ?? [[0, total / SAMPLES_PER_MS]] }),
   };
   await writeFile(join(outDir, `${s.name}.json`), JSON.stringify(truth, null, 2) + '\n');
   return { wav, truth };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/**
+ * Render one household scenario by name into `dir`: `minutes` sets the length of those whose
+ * length is free (appliance-cycle, rain, clicks, tv). For tests: 'fridge-knock-bark' (35 s),
+ * 'appliance-cycle' at { minutes: 1 }, 'tv' at { minutes: 4 }.
+ */
+export async function renderHousehold(name: string, dir: string, opts: { minutes?: number } = {}): Promise<{ wav: string; truth: CorpusTruth }> {
+  const all = householdScenarios(opts.minutes === undefined ? {} : name === 'tv' ? { tvMinutes: opts.minutes } : { minutes: opts.minutes });
+  const s = all.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown household scenario ${name} (known: ${all.map((x) => x.name).join(', ')})`);
+  return renderScenario(s, dir);
+}
 
 /** The shortest stretch of background between events (and at either end) of a rendered scenario. */
 export function minGapMs(truth: Pick<CorpusTruth, 'durationMs' | 'events'>): number {
@@ -590,19 +730,23 @@ export function minGapMs(truth: Pick<CorpusTruth, 'durationMs' | 'events'>): num
 
 function describe(s: Scenario): string {
   const snrs = [...new Set(s.events.map((e) => e.snrDb))].join('/') || '-';
-  return `${s.name.padEnd(12)} ${s.background.padEnd(8)} ${String(s.backgroundDbfs).padStart(4)} dBFS  ${(s.durationMs / 1000).toFixed(0).padStart(4)} s  ${String(s.events.length).padStart(2)} events  SNR ${snrs} dB`;
+  return `${s.name.padEnd(17)} ${s.background.padEnd(9)} ${String(s.backgroundDbfs).padStart(4)} dBFS  ${(s.durationMs / 1000).toFixed(0).padStart(4)} s  ${String(s.events.length).padStart(2)} events  SNR ${snrs} dB`;
 }
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
-    .usage('Usage: $0 --out-dir DIR [--scenario NAME ...] [--minutes N]\n\nWrite test recordings (<name>.wav) with ground truth (<name>.json) for scoring rec-segment; prints the .json paths.')
+    .usage('Usage: $0 --out-dir DIR [--set standard|household|all] [--scenario NAME ...] [--minutes N] [--tv-minutes N]\n\nWrite test recordings (<name>.wav) with ground truth (<name>.json) for scoring rec-segment; prints the .json paths.')
     .option('out-dir', { type: 'string', requiresArg: true, describe: 'output directory' })
-    .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'only these scenarios (default: all)' })
-    .option('minutes', { type: 'number', default: 10, requiresArg: true, describe: "length of the 'noise-only' scenario" })
+    .option('set', { type: 'string', choices: ['standard', 'household', 'all'], default: 'standard', describe: 'which set of scenarios' })
+    .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'only these scenarios (default: all of the set)' })
+    .option('minutes', { type: 'number', default: 10, requiresArg: true, describe: "length of 'noise-only', 'appliance-cycle', 'rain' and 'clicks'" })
+    .option('tv-minutes', { type: 'number', default: 60, requiresArg: true, describe: "length of 'tv' (≥ 2)" })
     .option('list', { type: 'boolean', describe: 'list the scenarios and exit' })
     .example('$0 --out-dir /tmp/corpus --minutes 2', 'the standard set, with 2 minutes of noise-only')
+    .example('$0 --set household --scenario tv --tv-minutes 5 --out-dir /tmp/corpus', 'five minutes of a TV next door, with foreground speech')
     .check((a) => {
       if (!Number.isFinite(a.minutes) || a.minutes <= 0 || a.minutes > 600) throw new Error(`--minutes: must be > 0 and ≤ 600, got ${a.minutes}`);
+      if (!Number.isFinite(a['tv-minutes']) || a['tv-minutes'] < 2 || a['tv-minutes'] > 600) throw new Error(`--tv-minutes: must be ≥ 2 and ≤ 600, got ${a['tv-minutes']}`);
       if (!a.list && !a['out-dir']) throw new Error('--out-dir is required');
       return true;
     })
@@ -613,7 +757,10 @@ async function main(): Promise<void> {
       throw Object.assign(err ?? new Error(msg), { usage: true }); // one line via main().catch, not a help dump
     })
     .parseAsync();
-  const all = scenarios({ minutes: argv.minutes });
+  const all = [
+    ...(argv.set !== 'household' ? scenarios({ minutes: argv.minutes }) : []),
+    ...(argv.set !== 'standard' ? householdScenarios({ minutes: Math.max(argv.minutes, 0.5), tvMinutes: argv['tv-minutes'] }) : []),
+  ];
   const wanted = argv.scenario ?? all.map((s) => s.name);
   const unknown = wanted.filter((n) => !all.some((s) => s.name === n));
   if (unknown.length) throw Object.assign(new Error(`unknown scenario ${unknown.join(', ')} (known: ${all.map((s) => s.name).join(', ')})`), { usage: true });

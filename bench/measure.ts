@@ -1,6 +1,7 @@
 // Measuring a command line: exact CPU seconds of its whole process tree (from
 // the shell's `times`, which counts every waited-for descendant) and peak RSS,
-// sampled from /proc every 20 ms (per program and in total).
+// sampled from /proc every 20 ms (per program and in total); and printing rows as tables
+// (aligned plain text, or markdown).
 import { readFile, readdir } from 'node:fs/promises';
 import { execa } from 'execa';
 
@@ -105,4 +106,13 @@ export function table(rows: Array<Record<string, string | number>>): string {
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ');
   return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k] ?? ''))))].join('\n');
+}
+
+/** Print rows as a markdown table (cells with '|' escaped). */
+export function markdownTable(rows: Array<Record<string, string | number>>): string {
+  if (rows.length === 0) return '';
+  const keys = Object.keys(rows[0]!);
+  const cell = (v: unknown) => String(v ?? '').replace(/\|/g, '\\|');
+  const line = (vals: string[]) => `| ${vals.join(' | ')} |`;
+  return [line(keys.map(cell)), line(keys.map(() => '---')), ...rows.map((r) => line(keys.map((k) => cell(r[k]))))].join('\n');
 }

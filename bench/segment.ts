@@ -1,7 +1,8 @@
 // rec-segment on the generated corpus: events scored against ground truth for
-// each --trigger, next to a plain-tool reference (ffmpeg silencedetect: sox's
-// `silence` effect cuts files but reports no times, so it cannot be scored), and
-// throughput: CPU seconds per audio hour and peak RSS on a long input.
+// each --trigger, next to plain-tool references (ffmpeg silencedetect, and sox's
+// `silence` effect at 2 %, its parts located in the input: bench/sox-silence.ts),
+// and throughput: CPU seconds per audio hour and peak RSS on a long input. The household
+// set has its own tables: bench/segment-household.ts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,10 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { renderScenario, scenarios, type CorpusTruth } from './corpus.js';
 import { measure, table } from './measure.js';
+import { soxSilence } from './sox-silence.js';
 import { scoreEvents, type DetectedEvent, type Score } from '../src/segment/score.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const bin = (tool: string) => `node ${join(ROOT, 'bin', `${tool}.js`)}`;
+export const bin = (tool: string) => `node ${join(ROOT, 'bin', `${tool}.js`)}`;
 
 /** Run rec-segment on a WAV and return its finished events. */
 export async function segmentWav(wav: string, out: string, args: string[] = []): Promise<DetectedEvent[]> {
@@ -29,7 +31,7 @@ export async function segmentWav(wav: string, out: string, args: string[] = []):
 }
 
 /** What a user could script instead: non-silent spans from ffmpeg's silencedetect (3 s of quiet ends an event). */
-async function silencedetect(wav: string, durationMs: number, noiseDb: number): Promise<DetectedEvent[]> {
+export async function silencedetect(wav: string, durationMs: number, noiseDb: number): Promise<DetectedEvent[]> {
   const r = await execa('ffmpeg', ['-hide_banner', '-nostats', '-i', wav, '-af', `silencedetect=noise=${noiseDb}dB:d=3`, '-f', 'null', '-'], { reject: false });
   const events: DetectedEvent[] = [];
   let soundFrom = 0;
@@ -61,6 +63,7 @@ export async function runSegmentBench(opts: { minutes: number }): Promise<void> 
         (trigger) => [`rec-segment --trigger ${trigger}`, (wav: string) => segmentWav(wav, join(dir, 'out'), ['--trigger', trigger])] as [string, (wav: string, truth: CorpusTruth) => Promise<DetectedEvent[]>],
       ),
       ['ffmpeg silencedetect -40 dB', (wav, truth) => silencedetect(wav, truth.durationMs, -40)],
+      ['sox silence 2%', (wav) => soxSilence(wav, dir)],
     ];
     for (const [method, run] of methods) {
       for (const { wav, truth } of rendered) {

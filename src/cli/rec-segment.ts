@@ -58,6 +58,12 @@ const cli: ToolCli = {
     margin: numberOption('Threshold above the noise floor, in dB', { default: D.marginDb, min: 1, max: 60 }),
     'detect-highpass': numberOption('High-pass (Hz) on the level the detector compares with the noise floor; 0 = off', { default: 150, min: 0, max: 2000 }),
     'min-threshold': numberOption('Never trigger below this level (dBFS)', { default: D.minThresholdDbfs, min: -120, max: 0 }),
+    'background-window': numberOption(
+      'Seconds of history that make a steady voice-like background (a TV next door) ignored: then only sounds --background-margin dB over it count; 0 = off',
+      { default: (D.background?.windowMs ?? 120_000) / 1000, min: 0, max: 3600 },
+    ),
+    'background-margin': numberOption('dB over a steady background (--background-window) a sound must be to count', { default: D.background?.marginDb ?? 9, min: 0, max: 60 }),
+    'vad-highpass': numberOption('High-pass (Hz) on what the VAD hears: 200 keeps a fridge or boiler switching on from being taken for voice, but misses more low thumps; 0 = off', { default: 0, min: 0, max: 1000 }),
     // 3: at 2 the VAD calls the first frames of every stream voice (a false event at start).
     'vad-aggressiveness': numberOption('WebRTC VAD mode 0-3 (3 rejects the most non-speech)', { default: 3, min: 0, max: 3, integer: true }),
     'stream-encode': { describe: 'Stream-encode events while recording (--no-stream-encode: rec-sidecars encodes afterwards)', type: 'boolean', default: true },
@@ -92,6 +98,8 @@ runTool(NAME, async () => {
       throw new CliError(EX.CANTCREAT, `${dir}: cannot create: ${createErrorText(err)}`);
     });
   }
+  const bgWindow = args['background-window'] as number;
+  if (bgWindow > 0 && bgWindow < 10) throw new CliError(EX.USAGE, `--background-window: 0 (off) or at least 10 seconds, got ${bgWindow} (see --help)`);
   if ((args['max-length'] as number) <= (args['pre-roll'] as number) + 0.2) {
     throw new CliError(EX.USAGE, '--max-length must be longer than --pre-roll (plus the 0.1 s start window) (see --help)');
   }
@@ -101,7 +109,8 @@ runTool(NAME, async () => {
   // keeps retrying, so ffmpeg that comes back is used again without a restart.
   const ffmpeg = streamEncode ? await findProgramOrWait('ffmpeg', args.ffmpeg as string | undefined, '--ffmpeg', log, 'recording goes on, events are encoded afterwards') : '';
   const trigger = args.trigger as Trigger;
-  const vad = trigger === 'level' ? null : await createVad({ rate, aggressiveness: args['vad-aggressiveness'] as 0 | 1 | 2 | 3 });
+  const vad =
+    trigger === 'level' ? null : await createVad({ rate, aggressiveness: args['vad-aggressiveness'] as 0 | 1 | 2 | 3, highpassHz: args['vad-highpass'] as number });
 
   // stdout carries the event lines; a reader that goes away must not stop recording.
   let stdoutOpen = true;
@@ -147,6 +156,7 @@ runTool(NAME, async () => {
       marginDb: args.margin as number,
       minThresholdDbfs: args['min-threshold'] as number,
       initialFloorDbfs: floor,
+      background: { windowMs: (args['background-window'] as number) * 1000, marginDb: args['background-margin'] as number },
     },
     stream: streamEncode
       ? {

@@ -65,7 +65,15 @@ export interface SegmenterStatus {
   startedAt: string;
   capturing: boolean;
   input: { rate: number; framesIn: number; lastFrameAt: string | null; gaps: number; oddBytes?: number };
-  level: { rmsDbfs: number; peakDbfs: number; noiseFloorDbfs: number; thresholdDbfs: number; voice: boolean };
+  level: {
+    rmsDbfs: number;
+    peakDbfs: number;
+    noiseFloorDbfs: number;
+    thresholdDbfs: number;
+    voice: boolean;
+    /** A steady voice-like background (a television next door) being ignored, and how loud; null or absent when none. */
+    backgroundDbfs?: number | null;
+  };
   event: null | {
     id: string;
     startedAt: string;

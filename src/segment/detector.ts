@@ -2,6 +2,7 @@
 // levels and VAD verdict at a time, answering what the recorder does with that frame.
 // No timers, files or audio here: time is counted in frames, so tests replay it exactly.
 import { NoiseFloor, DEFAULT_NOISE_FLOOR } from './noise-floor.js';
+import { Background, DEFAULT_BACKGROUND, type BackgroundOptions } from './background.js';
 
 export type Trigger = 'level' | 'voice' | 'any' | 'both';
 
@@ -40,6 +41,12 @@ export interface DetectorConfig {
   startActiveFrames: number;
   /** … of the last this many (at most 31) are active: one click is not an event. */
   startWindowFrames: number;
+  /**
+   * A steady voice-like background (a television next door) learned over minutes
+   * (background.ts): while there is one, a frame is active only when it is
+   * `marginDb` over it. `windowMs: 0` turns it off.
+   */
+  background?: BackgroundOptions & { marginDb?: number };
   noiseFloor?: {
     windowMs?: number;
     percentile?: number;
@@ -75,7 +82,11 @@ export const DEFAULT_DETECTOR: Readonly<DetectorConfig> = Object.freeze({
   startActiveFrames: 3,
   startWindowFrames: 5,
   noiseFloor: Object.freeze(DEFAULT_FLOOR),
+  background: Object.freeze({ ...DEFAULT_BACKGROUND, marginDb: 9 }),
 });
+
+/** How long at the stream start the VAD's verdicts are not taken. */
+const VAD_SETTLE_MS = 500;
 
 export interface FrameInput {
   rmsDbfs: number;
@@ -115,6 +126,8 @@ export interface DetectorState {
   eventFrames: number;
   /** First to last active frame of the current event (part). */
   activeSpanFrames: number;
+  /** The steady background being ignored (dBFS), or null. */
+  backgroundDbfs: number | null;
 }
 
 export type Command = 'start' | 'stop' | 'split';
@@ -144,6 +157,9 @@ export class Detector {
   private readonly maxFrames: number;
   private readonly windowMask: number;
   private readonly _state: DetectorState;
+  private readonly background: Background | null;
+  private readonly vadSettleFrames: number;
+  private readonly backgroundMarginDb: number;
 
   private frame = 0; // index of the frame being pushed
   private lastKeptFrame = -1; // last frame of the last event that was not discarded
@@ -161,7 +177,12 @@ export class Detector {
   private armed = true; // false after a manual stop, until the sound has gone quiet
 
   constructor(config: Partial<DetectorConfig> = {}) {
-    const c = { ...DEFAULT_DETECTOR, ...defined(config), noiseFloor: { ...DEFAULT_FLOOR, ...defined(config.noiseFloor ?? {}) } };
+    const c = {
+      ...DEFAULT_DETECTOR,
+      ...defined(config),
+      noiseFloor: { ...DEFAULT_FLOOR, ...defined(config.noiseFloor ?? {}) },
+      background: { ...DEFAULT_DETECTOR.background, ...defined(config.background ?? {}) },
+    };
     const frames = (ms: number) => Math.round(ms / c.frameMs);
     if (!(c.frameMs > 0)) throw new RangeError('frameMs must be positive');
     if (!Number.isInteger(c.startWindowFrames) || c.startWindowFrames < 1 || c.startWindowFrames > 31) {
@@ -176,6 +197,7 @@ export class Detector {
     this.ringFrames = this.preRollFrames + c.startWindowFrames - 1;
     const seeded = typeof c.initialFloorDbfs === 'number' && Number.isFinite(c.initialFloorDbfs);
     this.warmupFrames = seeded ? 0 : Math.round((c.warmupMs ?? 0) / c.frameMs);
+    this.vadSettleFrames = Math.round(VAD_SETTLE_MS / c.frameMs);
     this.hangFrames = Math.max(1, frames(c.hangMs));
     this.maxFrames = frames(c.maxLengthMs);
     if (this.maxFrames <= this.ringFrames) throw new RangeError('maxLengthMs must be longer than the pre-roll and start window');
@@ -184,7 +206,10 @@ export class Detector {
     this.eventRise = eventRiseDbPerSec;
     this.floor = new NoiseFloor({ ...floorOpts, frameMs: c.frameMs });
     if (seeded) this.floor.seed(c.initialFloorDbfs!);
-    this._state = { inEvent: false, thresholdDbfs: 0, noiseFloorDbfs: 0, active: false, voice: false, eventFrames: 0, activeSpanFrames: 0 };
+    const { marginDb: backgroundMarginDb, ...backgroundOpts } = c.background;
+    this.backgroundMarginDb = backgroundMarginDb ?? 9;
+    this.background = backgroundOpts.windowMs ? new Background({ ...backgroundOpts, frameMs: c.frameMs }) : null;
+    this._state = { inEvent: false, thresholdDbfs: 0, noiseFloorDbfs: 0, active: false, voice: false, eventFrames: 0, activeSpanFrames: 0, backgroundDbfs: null };
     this.updateState();
   }
 
@@ -206,8 +231,13 @@ export class Detector {
     // The level needs a floor learned from some of the room first: during the
     // warm-up only the VAD (or a command) can start an event.
     const loud = i >= this.warmupFrames && input.rmsDbfs >= threshold;
-    const active =
-      c.trigger === 'level' ? loud : c.trigger === 'voice' ? input.voice : c.trigger === 'any' ? loud || input.voice : loud && input.voice;
+    // The VAD adapts to the room over its first frames and calls some of them voice
+    // (a false event at every start): its verdicts count from VAD_SETTLE_MS on. A
+    // sound already there is not lost: the pre-roll reaches back to the stream start.
+    // Over a steady background (a television), voice counts only when it is louder than it.
+    const voice =
+      input.voice && i >= this.vadSettleFrames && (this.backgroundLevel === null || input.rmsDbfs >= this.backgroundLevel + this.backgroundMarginDb);
+    const active = c.trigger === 'level' ? loud : c.trigger === 'voice' ? voice : c.trigger === 'any' ? loud || voice : loud && voice;
     this.activeBits = ((this.activeBits << 1) | (active ? 1 : 0)) & this.windowMask;
     this.voiceBits = ((this.voiceBits << 1) | (input.voice ? 1 : 0)) & this.windowMask;
     const cmd = this.pending;
@@ -218,6 +248,7 @@ export class Detector {
     // event (its end frame included) are learned at the slow in-event rate.
     const inEventFrame = decision.type !== 'idle';
     this.floor.update(input.rmsDbfs, inEventFrame ? this.eventRise : undefined);
+    this.backgroundLevel = this.background?.update(input.rmsDbfs, this.floor.value) ?? null;
 
     const s = this._state;
     s.active = active;
@@ -236,8 +267,11 @@ export class Detector {
     return { type: 'end', reason: 'eof', discard };
   }
 
+  private backgroundLevel: number | null = null;
+
   private threshold(): number {
-    return Math.max(this.floor.value + this.config.marginDb, this.config.minThresholdDbfs);
+    const t = Math.max(this.floor.value + this.config.marginDb, this.config.minThresholdDbfs);
+    return this.backgroundLevel === null ? t : Math.max(t, this.backgroundLevel + this.backgroundMarginDb);
   }
 
   private idleStep(i: number, active: boolean, cmd: Command | null): Decision {
@@ -338,5 +372,6 @@ export class Detector {
     s.thresholdDbfs = this.threshold();
     s.eventFrames = this.inEvent ? this.eventFrames : 0;
     s.activeSpanFrames = this.inEvent ? this.activeSpan() : 0;
+    s.backgroundDbfs = this.backgroundLevel;
   }
 }

@@ -520,6 +520,7 @@ export class Recorder {
         noiseFloorDbfs: round1(s.noiseFloorDbfs),
         thresholdDbfs: round1(s.thresholdDbfs),
         voice: this.last.voice,
+        backgroundDbfs: s.backgroundDbfs === null ? null : round1(s.backgroundDbfs),
       },
       event: ev
         ? {

@@ -128,6 +128,59 @@ export function scoreEvents(truth: TruthEvent[], detected: DetectedEvent[], audi
   };
 }
 
+/**
+ * How long the detected events cover within [fromMs, toMs) (default: all of them), each
+ * moment counted once however many events cover it.
+ */
+export function recordedMs(detected: DetectedEvent[], fromMs = 0, toMs = Infinity): number {
+  let total = 0;
+  for (const c of chains(detected, 0)) {
+    const a = Math.max(c.start, fromMs);
+    const b = Math.min(c.end, toMs);
+    if (b > a) total += b - a;
+  }
+  return total;
+}
+
+/**
+ * The share (0-1) of [fromMs, toMs) that was recorded: what a day of a TV next door costs in
+ * storage and listening. Default span: the whole file, [0, audioMs).
+ */
+export function shareRecorded(detected: DetectedEvent[], audioMs: number, span: { fromMs?: number; toMs?: number } = {}): number {
+  const from = span.fromMs ?? 0;
+  const to = span.toMs ?? audioMs;
+  return to > from ? recordedMs(detected, from, to) / (to - from) : 0;
+}
+
+export interface GroupScore {
+  /** What the group's truth events have in common, e.g. 'bark@12' (kind and SNR). */
+  key: string;
+  truth: number;
+  caught: number;
+  /** caught / truth. */
+  recall: number;
+  /** Caught with the onset intact: the covering event starts at or before the true onset. */
+  onsetIntact: number;
+  onsetErrorMs: ErrorStats;
+  missed: TruthEvent[];
+}
+
+/**
+ * Truth events grouped by `key` (in order of first appearance), each group scored for what was
+ * caught against all the detected events. False events belong to no group: see scoreEvents.
+ */
+export function scoreGroups(truth: TruthEvent[], detected: DetectedEvent[], key: (t: TruthEvent) => string, opts: ScoreOptions = {}): GroupScore[] {
+  const groups = new Map<string, TruthEvent[]>();
+  for (const t of truth) {
+    const k = key(t);
+    groups.set(k, [...(groups.get(k) ?? []), t]);
+  }
+  return [...groups].map(([k, events]) => {
+    const s = scoreEvents(events, detected, 0, opts);
+    return { key: k, truth: s.truth, caught: s.caught, recall: s.recall, onsetIntact: s.caught - s.clippedOnsets, onsetErrorMs: s.onsetErrorMs, missed: s.missed };
+  });
+}
+
 const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '-');
 
 /** An aligned plain-text table, one row per scored run (name left, figures right-aligned). */

@@ -48,6 +48,8 @@ export function formatSummary(s: SegmenterStatus, ageMs: number, stale: boolean,
     ['rec-segment', `${state}; updated ${seconds(ageMs)} ago, pid ${s.pid}, ${stale ? 'ran for' : 'up'} ${seconds(Date.parse(s.updatedAt) - Date.parse(s.startedAt))}`],
     ['level', `${db(s.level.rmsDbfs)}, noise floor ${db(s.level.noiseFloorDbfs)}, threshold ${db(s.level.thresholdDbfs)}${s.level.voice ? ', voice' : ''}`],
   ];
+  const bg = s.level.backgroundDbfs;
+  if (typeof bg === 'number') rows.push(['background', `steady voice-like sound (a TV or radio?) at ${db(bg)} ignored: quieter sounds are not recorded`]);
   const e = s.event;
   if (e) {
     const where = e.partialPath ? `streaming to ${e.partialPath}` : 'encoded after the event';

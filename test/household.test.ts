@@ -1,0 +1,141 @@
+// Issue #17: detection in a real house. The steady-background tracker on
+// synthetic frames (exact), then rec-segment on short generated recordings
+// (bench/corpus.ts): a knock and a bark under a running fridge, the fridge alone
+// switching, and a television next door with a voice over it.
+import t from 'tap';
+import { join } from 'node:path';
+import { Background } from '../src/segment/background.js';
+import { Detector, type Decision, type FrameInput } from '../src/segment/detector.js';
+import { formatSummary } from '../src/status/summary.js';
+import { renderHousehold } from '../bench/corpus.js';
+import { segmentWav } from '../bench/segment.js';
+import { scoreEvents, shareRecorded } from '../src/segment/score.js';
+import { statusFixture, tempDir } from './helpers.js';
+
+const FPS = 50;
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A television through a wall: talk 70 % of the time, 6-12 dB over a -60 dBFS room, pauses at the room's level. */
+function* tv(seconds: number, r = rng(7)): Generator<FrameInput> {
+  for (let k = 0; k < seconds * FPS; k++) {
+    const talking = Math.floor(k / 40) % 10 < 7; // 0.8 s phrases, 70 % of the time
+    const db = talking ? -54 + r() * 6 : -60 + r();
+    yield { rmsDbfs: db, peakDbfs: db + 10, voice: talking && r() < 0.3 };
+  }
+}
+const room = function* (seconds: number, r = rng(3)): Generator<FrameInput> {
+  for (let k = 0; k < seconds * FPS; k++) yield { rmsDbfs: -60 + r(), peakDbfs: -50, voice: false };
+};
+const voice = function* (seconds: number, db: number): Generator<FrameInput> {
+  for (let k = 0; k < seconds * FPS; k++) yield { rmsDbfs: db, peakDbfs: db + 10, voice: true };
+};
+
+t.test('Background: learned from minutes of a quiet, busy sound; never from a loud one; let go when it stops', (t) => {
+  const b = new Background();
+  let level: number | null = null;
+  let learnedAt = -1;
+  let k = 0;
+  for (const f of tv(120)) {
+    level = b.update(f.rmsDbfs, -60);
+    if (level !== null && learnedAt < 0) learnedAt = k;
+    k++;
+  }
+  t.ok(learnedAt >= 59.9 * FPS && learnedAt <= 62 * FPS, `learned once half the window was heard (${learnedAt / FPS} s)`);
+  t.ok(level !== null && level > -54 && level < -47, `its level is the talk's loud level (${level})`);
+  // Quiet for most of the last 10 s: the television is off.
+  let off = -1;
+  k = 0;
+  for (const f of room(12)) {
+    if (b.update(f.rmsDbfs, -60) === null && off < 0) off = k;
+    k++;
+  }
+  t.ok(off > 0 && off <= 9 * FPS, `let go ${off / FPS} s after it stopped`);
+
+  // The same busy pattern 25 dB over the floor is the room itself (a conversation): never learned.
+  const loud = new Background();
+  let ever = false;
+  for (const f of tv(180)) ever ||= loud.update(f.rmsDbfs + 19, -60) !== null;
+  t.notOk(ever, 'a loud conversation is not a background');
+  // Sparse sounds (an event every 10 s) are not a steady background either.
+  const sparse = new Background();
+  ever = false;
+  for (let s = 0; s < 180; s++) for (const f of s % 10 === 0 ? voice(1, -45) : room(1)) ever ||= sparse.update(f.rmsDbfs, -60) !== null;
+  t.notOk(ever, 'sparse events are not a background');
+  t.throws(() => new Background({ windowMs: 5000, releaseMs: 10_000 }), RangeError);
+  t.end();
+});
+
+t.test('Detector: a television next door records only until it is learned; a voice over it and a word after it still start events', (t) => {
+  const d = new Detector({ trigger: 'any' });
+  const starts: number[] = [];
+  const bg: Array<number | null> = [];
+  let i = 0;
+  const push = (frames: Iterable<FrameInput>) => {
+    for (const f of frames) {
+      const dec: Decision = d.push(f);
+      if (dec.type === 'start') starts.push(i);
+      bg.push(d.state.backgroundDbfs);
+      i++;
+    }
+  };
+  push(room(10));
+  push(tv(600));
+  const tvStarts = starts.filter((s) => s > 10 * FPS + 150 * FPS).length;
+  t.equal(tvStarts, 0, 'no event from the television once it is learned');
+  t.ok(bg.at(-1) !== null, 'the status says a background is being ignored');
+  const before = starts.length;
+  push(voice(1.5, -36)); // 12+ dB over the television's loud level
+  push(tv(20));
+  t.equal(starts.length, before + 1, 'a voice 12 dB over the television starts an event');
+  push(room(15));
+  t.equal(bg.at(-1), null, 'the television is off: no background');
+  const quiet = starts.length;
+  push(voice(0.6, -48)); // 12 dB over the room: too quiet while the television was on
+  t.equal(starts.length, quiet + 1, 'a quiet word after the television stopped starts an event');
+  t.end();
+});
+
+t.test('rec-status says when a steady background is being ignored', async (t) => {
+  const s = statusFixture();
+  t.notMatch(formatSummary(s, 1000, false), /background/);
+  const with_ = formatSummary({ ...s, level: { ...s.level, backgroundDbfs: -47.5 } }, 1000, false);
+  t.match(with_, /background\s+steady voice-like sound \(a TV or radio\?\) at -47\.5 dBFS ignored/);
+});
+
+t.test('a knock and a bark under a running fridge are caught with their onsets', async (t) => {
+  const dir = await tempDir(t);
+  const { wav, truth } = await renderHousehold('fridge-knock-bark', dir);
+  const detected = await segmentWav(wav, join(dir, 'out'));
+  const s = scoreEvents(truth.events, detected, truth.durationMs);
+  t.equal(s.recall, 1, `both caught (missed: ${JSON.stringify(s.missed.map((m) => m.kind))})`);
+  t.equal(s.clippedOnsets, 0, 'no onset clipped');
+});
+
+t.test('the fridge switching on and off alone records nothing with --vad-highpass 200', async (t) => {
+  const dir = await tempDir(t);
+  const { wav } = await renderHousehold('appliance-cycle', dir, { minutes: 1 });
+  t.same(await segmentWav(wav, join(dir, 'out'), ['--vad-highpass', '200']), [], 'no event');
+});
+
+t.test('a television next door with a voice over it: every utterance caught, a bounded share recorded', async (t) => {
+  const dir = await tempDir(t);
+  const { wav, truth } = await renderHousehold('tv', dir, { minutes: 5 });
+  // A shorter window than the default 120 s learns it sooner, so a 5-minute file shows the steady state.
+  const detected = await segmentWav(wav, join(dir, 'out'), ['--background-window', '40']);
+  const s = scoreEvents(truth.events, detected, truth.durationMs);
+  t.equal(s.recall, 1, `every utterance and word caught (missed: ${JSON.stringify(s.missed.map((m) => [m.kind, m.startMs]))})`);
+  t.equal(s.clippedOnsets, 0, 'no onset clipped');
+  const share = shareRecorded(detected, truth.durationMs);
+  t.ok(share < 0.35, `${(share * 100).toFixed(1)} % of the file recorded (television on ${(((truth.durationMs - 80_000) / truth.durationMs) * 100).toFixed(0)} % of it)`);
+  const without = await segmentWav(wav, join(dir, 'out'), ['--background-window', '0']);
+  t.ok(shareRecorded(without, truth.durationMs) > 0.7, 'without the background tracker the television is recorded most of the time');
+});
