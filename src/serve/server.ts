@@ -23,8 +23,7 @@ import { redactingLogger } from './auth.js';
 import { guardRequest, isLoopbackName } from './guard.js';
 import { recordingsApi } from './recordings-api.js';
 import { HttpError, json } from './respond.js';
-import { ACTIONS, ControlError, sendControl } from './control-proxy.js';
-import type { ControlCommand } from '../segment/control.js';
+import { ControlError, commandOf, sendControl } from './control-proxy.js';
 
 /** The repository (or installed package) root: web/ and dist/web/ live there. */
 const PACKAGE_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -147,17 +146,16 @@ export async function startServer(opts: ServeOptions, listen: { host: string; po
   }
 
   async function control(res: ServerResponse, body: Record<string, unknown>): Promise<void> {
-    const action = body.action;
-    if (typeof action !== 'string' || !ACTIONS.includes(action as ControlCommand)) throw new HttpError(400, `action: one of ${ACTIONS.join(', ')}`);
+    const command = commandOf(body);
     if (!opts.control) throw new HttpError(503, 'no control FIFO configured (--control)');
     try {
-      await sendControl(opts.control, action as ControlCommand);
+      await sendControl(opts.control, command);
     } catch (err) {
       if (err instanceof ControlError) throw new HttpError(err.status, err.message);
       throw err;
     }
-    log.info({ action }, 'control command sent');
-    json(res, 202, { sent: action });
+    log.info({ command }, 'control command sent');
+    json(res, 202, { sent: command });
   }
 
   async function serveRecordingFile(req: IncomingMessage, res: ServerResponse, day: string, name: string, q: URLSearchParams): Promise<void> {
