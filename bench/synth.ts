@@ -2,6 +2,7 @@
 // noise, filters, gates and sequences of short sounds, all streamed chunk by chunk, so a
 // scenario is the same bytes on every machine and an hour of it never sits in memory.
 import { mulberry32 } from './prng.js';
+import { Biquad as LibBiquad, type BiquadType } from '../src/lib/biquad.js';
 
 export const RATE = 48000;
 export const SAMPLES_PER_MS = RATE / 1000;
@@ -134,39 +135,10 @@ export function lowpass(x: Float32Array, hz: number): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Added for the household set (bench/household.ts). The standard set above must keep its bytes.
 
-/** An RBJ biquad that keeps its state between calls, so a stream can be filtered chunk by chunk. */
-export class Biquad {
-  private readonly c: [number, number, number, number, number];
-  private x1 = 0;
-  private x2 = 0;
-  private y1 = 0;
-  private y2 = 0;
-
-  constructor(type: 'lowpass' | 'highpass' | 'bandpass', hz: number, q = Math.SQRT1_2) {
-    const w0 = (2 * Math.PI * hz) / RATE;
-    const alpha = Math.sin(w0) / (2 * q);
-    const cos = Math.cos(w0);
-    const a0 = 1 + alpha;
-    const b =
-      type === 'lowpass' ? [(1 - cos) / 2, 1 - cos, (1 - cos) / 2] : type === 'highpass' ? [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2] : [alpha, 0, -alpha];
-    this.c = [b[0]! / a0, b[1]! / a0, b[2]! / a0, (-2 * cos) / a0, (1 - alpha) / a0];
-  }
-
-  /** Filter in place. */
-  run(x: Float32Array): Float32Array {
-    const [b0, b1, b2, a1, a2] = this.c;
-    let { x1, x2, y1, y2 } = this;
-    for (let n = 0; n < x.length; n++) {
-      const x0 = x[n]!;
-      const y0 = b0 * x0 + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-      x2 = x1;
-      x1 = x0;
-      y2 = y1;
-      y1 = y0;
-      x[n] = y0;
-    }
-    Object.assign(this, { x1, x2, y1, y2 });
-    return x;
+/** The shared biquad (src/lib/biquad.ts) at the corpus's rate. */
+export class Biquad extends LibBiquad {
+  constructor(type: BiquadType, hz: number, q = Math.SQRT1_2) {
+    super(type, hz, RATE, q);
   }
 }
 

@@ -8,31 +8,22 @@ import { Background } from '../src/segment/background.js';
 import { Detector, type Decision, type FrameInput } from '../src/segment/detector.js';
 import { formatSummary } from '../src/status/summary.js';
 import { renderHousehold } from '../bench/corpus.js';
+import { mulberry32 } from '../bench/prng.js';
 import { segmentWav } from '../bench/segment.js';
 import { scoreEvents, shareRecorded } from '../src/segment/score.js';
 import { statusFixture, tempDir } from './helpers.js';
 
 const FPS = 50;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A television through a wall: talk 70 % of the time, 6-12 dB over a -60 dBFS room, pauses at the room's level. */
-function* tv(seconds: number, r = rng(7)): Generator<FrameInput> {
+function* tv(seconds: number, r = mulberry32(7)): Generator<FrameInput> {
   for (let k = 0; k < seconds * FPS; k++) {
     const talking = Math.floor(k / 40) % 10 < 7; // 0.8 s phrases, 70 % of the time
     const db = talking ? -54 + r() * 6 : -60 + r();
     yield { rmsDbfs: db, peakDbfs: db + 10, voice: talking && r() < 0.3 };
   }
 }
-const room = function* (seconds: number, r = rng(3)): Generator<FrameInput> {
+const room = function* (seconds: number, r = mulberry32(3)): Generator<FrameInput> {
   for (let k = 0; k < seconds * FPS; k++) yield { rmsDbfs: -60 + r(), peakDbfs: -50, voice: false };
 };
 const voice = function* (seconds: number, db: number): Generator<FrameInput> {

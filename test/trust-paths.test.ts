@@ -44,14 +44,20 @@ const exists = (p: string) => stat(p).then(
   () => false,
 );
 
-t.test('an event line naming a WAV outside the spool: the file is not encoded, moved or deleted', async (t) => {
-  const { out, spool, job, outside } = await recorded(t);
+/** The event's own WAV copied outside the spool as someone else's file; the event's job and WAV are gone. */
+async function outsideCopyOfWav(spool: string, job: EventFinished, outside: string): Promise<{ victim: string; before: Buffer }> {
   const victim = join(outside, 'precious.wav');
-  // A real WAV: today's code encoded it as the event and then deleted it.
   await execa('cp', [join(spool, `${job.id}.wav`), victim]);
   const before = await readFile(victim);
   await rm(join(spool, `${job.id}.job.json`));
   await rm(join(spool, `${job.id}.wav`));
+  return { victim, before };
+}
+
+t.test('an event line naming a WAV outside the spool: the file is not encoded, moved or deleted', async (t) => {
+  const { out, spool, job, outside } = await recorded(t);
+  // A real WAV: today's code encoded it as the event and then deleted it.
+  const { victim, before } = await outsideCopyOfWav(spool, job, outside);
   const r = await sidecars(out, JSON.stringify({ ...job, wav: victim }) + '\n');
   t.same(await readFile(victim), before, 'the outside WAV is still there, byte for byte');
   t.notOk(await exists(join(out, job.day, `${job.stem}.opus`)), 'nothing was encoded from it');
@@ -138,11 +144,7 @@ t.test('a WAV in the spool that is a symbolic link to an outside file is not rea
 t.test('rec-segment recovery: a start record naming an outside WAV does not touch it', async (t) => {
   const { out, spool, job, outside } = await recorded(t);
   // A cut-off event: its start record, no job; the record names someone else's file.
-  const victim = join(outside, 'precious.wav');
-  await execa('cp', [join(spool, `${job.id}.wav`), victim]);
-  const before = await readFile(victim);
-  await rm(join(spool, `${job.id}.job.json`));
-  await rm(join(spool, `${job.id}.wav`));
+  const { victim, before } = await outsideCopyOfWav(spool, job, outside);
   const started = { type: 'event.started', id: job.id, day: job.day, stem: job.stem, startedAt: job.startedAt, startOffsetMs: 0, trigger: job.trigger, wav: victim, partial: null };
   await writeFile(join(spool, `${job.id}.started.json`), JSON.stringify(started));
   const r = await execa('node', [bin('rec-segment'), '--out', out, '--no-stream-encode'], { input: '', reject: false });

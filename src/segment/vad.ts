@@ -2,6 +2,7 @@
 // one-call-per-frame API. By default the frame is decimated to 16 kHz in JS first:
 // the VAD only looks below 4 kHz, and its own 48 kHz resampler costs ~5x more CPU.
 import { CliError, EX } from '../lib/exit-codes.js';
+import { Biquad } from '../lib/biquad.js';
 
 /** The parts of the Emscripten module we use (the package ships no types). */
 interface FvadModule {
@@ -80,7 +81,7 @@ export async function createVad(opts: VadOptions): Promise<Vad> {
   const ptr = m._malloc(capacity * 2);
   let heap = m.HEAP16.subarray(ptr >> 1, (ptr >> 1) + capacity);
   let closed = false;
-  const hp = opts.highpassHz ? highpass(opts.highpassHz, vadRate) : null;
+  const hp = opts.highpassHz ? new Biquad('highpass', opts.highpassHz, vadRate) : null;
 
   return {
     vadRate,
@@ -100,7 +101,7 @@ export async function createVad(opts: VadOptions): Promise<Vad> {
       } else {
         for (let i = 0, b = 0; i < n; i++, b += 2) heap[i] = frame[b]! | (frame[b + 1]! << 8);
       }
-      if (hp) hp(heap, n);
+      hp?.run(heap, n);
       const r = m._fvad_process(inst, ptr, n);
       if (r < 0) throw new RangeError(`VAD needs 10, 20 or 30 ms frames; got ${n} samples at ${vadRate} Hz`);
       return r === 1;
@@ -111,32 +112,5 @@ export async function createVad(opts: VadOptions): Promise<Vad> {
       m._fvad_free(inst);
       m._free(ptr);
     },
-  };
-}
-
-/** A second-order Butterworth high-pass (RBJ biquad) applied in place, its state kept across frames. */
-function highpass(hz: number, rate: number): (x: Int16Array, n: number) => void {
-  const w = (2 * Math.PI * hz) / rate;
-  const alpha = Math.sin(w) / Math.SQRT2;
-  const cos = Math.cos(w);
-  const a0 = 1 + alpha;
-  const b0 = (1 + cos) / 2 / a0;
-  const b1 = -(1 + cos) / a0;
-  const a1 = (-2 * cos) / a0;
-  const a2 = (1 - alpha) / a0;
-  let x1 = 0;
-  let x2 = 0;
-  let y1 = 0;
-  let y2 = 0;
-  return (x, n) => {
-    for (let i = 0; i < n; i++) {
-      const x0 = x[i]!;
-      const y0 = b0 * x0 + b1 * x1 + b0 * x2 - a1 * y1 - a2 * y2;
-      x2 = x1;
-      x1 = x0;
-      y2 = y1;
-      y1 = y0;
-      x[i] = y0 > 32767 ? 32767 : y0 < -32768 ? -32768 : y0;
-    }
   };
 }
