@@ -5,6 +5,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { Background } from '../src/segment/background.js';
+import { VadNoise } from '../src/segment/vad-noise.js';
 import { Detector, type Decision, type FrameInput } from '../src/segment/detector.js';
 import { formatSummary } from '../src/status/summary.js';
 import { renderHousehold } from '../bench/corpus.js';
@@ -129,4 +130,45 @@ t.test('a television next door with a voice over it: every utterance caught, a b
   t.ok(share < 0.35, `${(share * 100).toFixed(1)} % of the file recorded (television on ${(((truth.durationMs - 80_000) / truth.durationMs) * 100).toFixed(0)} % of it)`);
   const without = await segmentWav(wav, join(dir, 'out'), ['--background-window', '0']);
   t.ok(shareRecorded(without, truth.durationMs) > 0.7, 'without the background tracker the television is recorded most of the time');
+});
+
+t.test('VadNoise: a VAD that calls voice at the floor one frame in ten is noisy; a quiet room\'s is not', (t) => {
+  const r = mulberry32(11);
+  const rain = new VadNoise();
+  const quiet = new VadNoise();
+  for (let k = 0; k < 30 * FPS; k++) {
+    rain.update(-50 + r(), r() < 0.1, -50.5);
+    quiet.update(-60 + r(), r() < 0.002, -60.5);
+  }
+  t.ok(rain.noisy, 'rain: noisy');
+  t.notOk(quiet.noisy, 'a quiet room: not noisy');
+  // Voice well over the floor does not count: only frames at the floor do.
+  const talk = new VadNoise();
+  for (let k = 0; k < 30 * FPS; k++) talk.update(k % 100 < 60 ? -35 : -60, k % 100 < 60, -60);
+  t.notOk(talk.noisy, 'talk over a quiet floor: not noisy');
+  t.end();
+});
+
+t.test('Detector: a noisy VAD needs a voice frame over the floor; a thump below the high-pass counts on the unfiltered level', (t) => {
+  const r = mulberry32(5);
+  // Steady rain: the filtered level at the floor, the VAD calling voice one frame in ten.
+  const d = new Detector({ trigger: 'any' });
+  let starts = 0;
+  for (let k = 0; k < 120 * FPS; k++) if (d.push({ rmsDbfs: -50 + r(), peakDbfs: -40, voice: r() < 0.1 }).type === 'start') starts++;
+  t.ok(starts <= 3, `${starts} events in 2 minutes of rain (before it was learned that the VAD is noisy here)`);
+  let after = 0;
+  for (let k = 0; k < 60 * FPS; k++) if (d.push({ rmsDbfs: -50 + r(), peakDbfs: -40, voice: r() < 0.1 }).type === 'start') after++;
+  t.equal(after, 0, 'none once it is known');
+  // A door slammed: 6 dB over the floor after the high-pass, 20 dB over it unfiltered.
+  const e = new Detector({ trigger: 'level' });
+  for (let k = 0; k < 10 * FPS; k++) e.push({ rmsDbfs: -60 + r(), peakDbfs: -50, voice: false, rawDbfs: -50 + r() });
+  const slam = [-30, -31, -33, -36, -40].map((raw) => e.push({ rmsDbfs: -54, peakDbfs: -20, voice: false, rawDbfs: raw }));
+  t.ok(slam.some((x) => x.type === 'start'), 'the slam starts an event');
+  // An appliance switching on: a 10 dB step of hum, unfiltered; 3 dB after the high-pass.
+  const f = new Detector({ trigger: 'level' });
+  for (let k = 0; k < 10 * FPS; k++) f.push({ rmsDbfs: -60 + r(), peakDbfs: -50, voice: false, rawDbfs: -50 + r() });
+  let fridge = 0;
+  for (let k = 0; k < 20 * FPS; k++) if (f.push({ rmsDbfs: -57 + r(), peakDbfs: -35, voice: false, rawDbfs: -40 + r() }).type === 'start') fridge++;
+  t.equal(fridge, 0, 'a fridge switching on does not');
+  t.end();
 });

@@ -1,136 +1,15 @@
 // The event detector of rec-segment: a pure state machine fed one 20 ms frame's
 // levels and VAD verdict at a time, answering what the recorder does with that frame.
 // No timers, files or audio here: time is counted in frames, so tests replay it exactly.
-import { NoiseFloor, DEFAULT_NOISE_FLOOR } from './noise-floor.js';
-import { Background, DEFAULT_BACKGROUND, type BackgroundOptions } from './background.js';
+import { NoiseFloor } from './noise-floor.js';
+import { Background } from './background.js';
+import { VadNoise } from './vad-noise.js';
+import { DEFAULT_DETECTOR, DEFAULT_FLOOR, type Command, type Decision, type DetectorConfig, type DetectorState, type FrameInput } from './detector-config.js';
 
-export type Trigger = 'level' | 'voice' | 'any' | 'both';
-
-export interface DetectorConfig {
-  /** Frame duration in ms (20). */
-  frameMs: number;
-  /** What makes a frame active: its level, the VAD, either, or both. */
-  trigger: Trigger;
-  /** Audio kept from before the onset (the first active frame of the start window). */
-  preRollMs: number;
-  /** An event ends after this much audio with no active frame. */
-  hangMs: number;
-  /**
-   * An event whose active span (first to last active frame, so pre-roll and hang
-   * time are not counted) is shorter than this is ended with `discard: true`; never a
-   * part that continues an event after a split.
-   * Short enough that a lone "yes" (~0.3 s) or a knock at 10 dB SNR is kept (measured: 0.2 s
-   * discarded a third of the short words and bursts of the corpus); clicks are already
-   * rejected by the start debounce.
-   */
-  minLengthMs: number;
-  /** An event is split seamlessly into parts of exactly this length. */
-  maxLengthMs: number;
-  /** Level threshold = noise floor + this. */
-  marginDb: number;
-  /** The level threshold never goes below this, however quiet the room. */
-  minThresholdDbfs: number;
-  /** At stream start, how much audio the noise floor learns from before the level may trigger. */
-  warmupMs: number;
-  /**
-   * A noise floor already known (dBFS), e.g. the last run's from its status file:
-   * no warm-up, and the floor rises from there at its normal rate.
-   */
-  initialFloorDbfs?: number | null;
-  /** An event starts when this many frames … */
-  startActiveFrames: number;
-  /** … of the last this many (at most 31) are active: one click is not an event. */
-  startWindowFrames: number;
-  /**
-   * A steady voice-like background (a television next door) learned over minutes
-   * (background.ts): while there is one, a frame is active only when it is
-   * `marginDb` over it. `windowMs: 0` turns it off.
-   */
-  background?: BackgroundOptions & { marginDb?: number };
-  noiseFloor?: {
-    windowMs?: number;
-    percentile?: number;
-    /** How fast the floor may rise outside events (dB/s). */
-    riseDbPerSec?: number;
-    /**
-     * How fast it may rise inside events (dB/s). Event frames are learned from too
-     * (the low percentile picks out the pauses between words), but slowly, so speech
-     * cannot lift the threshold into itself while a noise that keeps rising (a fan
-     * spinning up) is still followed and ends the event instead of holding it open.
-     */
-    eventRiseDbPerSec?: number;
-  };
-}
-
-const DEFAULT_FLOOR = {
-  windowMs: DEFAULT_NOISE_FLOOR.windowMs,
-  percentile: DEFAULT_NOISE_FLOOR.percentile,
-  riseDbPerSec: DEFAULT_NOISE_FLOOR.riseDbPerSec,
-  eventRiseDbPerSec: 0.5,
-};
-
-export const DEFAULT_DETECTOR: Readonly<DetectorConfig> = Object.freeze({
-  frameMs: 20,
-  trigger: 'any',
-  preRollMs: 2000,
-  hangMs: 3000,
-  minLengthMs: 100,
-  warmupMs: 1000,
-  maxLengthMs: 900_000,
-  marginDb: 10,
-  minThresholdDbfs: -60,
-  startActiveFrames: 3,
-  startWindowFrames: 5,
-  noiseFloor: Object.freeze(DEFAULT_FLOOR),
-  background: Object.freeze({ ...DEFAULT_BACKGROUND, marginDb: 9 }),
-});
+export * from './detector-config.js';
 
 /** How long at the stream start the VAD's verdicts are not taken. */
 const VAD_SETTLE_MS = 500;
-
-export interface FrameInput {
-  rmsDbfs: number;
-  peakDbfs: number;
-  voice: boolean;
-}
-
-/**
- * What to do with the frame just pushed. The recorder keeps a ring of the last
- * `ringFrames` frames, every frame whatever its decision, for the pre-roll.
- */
-export type Decision =
-  /** The frame belongs to the pre-roll ring only. */
-  | { type: 'idle' }
-  /**
-   * An event starts: the last `preRollFrames` frames of the ring (those before this
-   * one) plus this frame. Never reaches back past the stream start or into the
-   * previous kept event, so events never overlap.
-   */
-  | { type: 'start'; preRollFrames: number; trigger: 'vad' | 'level' | 'manual' }
-  /** Append this frame to the event. */
-  | { type: 'record' }
-  /** Append this frame, then finish the event; `discard` when its active span was too short. */
-  | { type: 'end'; reason: 'hang' | 'manual'; discard: boolean }
-  /** Finish the event with the frames before this one; this frame starts the next part (no pre-roll). */
-  | { type: 'split'; reason: 'max-length' | 'manual' };
-
-export interface DetectorState {
-  inEvent: boolean;
-  /** Floor and threshold as learned so far: what the next frame is judged by. */
-  thresholdDbfs: number;
-  noiseFloorDbfs: number;
-  /** Whether the last frame was active / voice. */
-  active: boolean;
-  voice: boolean;
-  /** Frames in the current event (part), pre-roll included. */
-  eventFrames: number;
-  /** First to last active frame of the current event (part). */
-  activeSpanFrames: number;
-  /** The steady background being ignored (dBFS), or null. */
-  backgroundDbfs: number | null;
-}
-
-export type Command = 'start' | 'stop' | 'split';
 
 const IDLE: Decision = Object.freeze({ type: 'idle' });
 const RECORD: Decision = Object.freeze({ type: 'record' });
@@ -159,6 +38,9 @@ export class Detector {
   private readonly _state: DetectorState;
   private readonly background: Background | null;
   private readonly vadSettleFrames: number;
+  private readonly vadNoise = new VadNoise();
+  private readonly rawFloor: NoiseFloor;
+  private thumpOnly = false;
   private readonly backgroundMarginDb: number;
 
   private frame = 0; // index of the frame being pushed
@@ -206,6 +88,7 @@ export class Detector {
     this.eventRise = eventRiseDbPerSec;
     this.floor = new NoiseFloor({ ...floorOpts, frameMs: c.frameMs });
     if (seeded) this.floor.seed(c.initialFloorDbfs!);
+    this.rawFloor = new NoiseFloor({ ...floorOpts, frameMs: c.frameMs });
     const { marginDb: backgroundMarginDb, ...backgroundOpts } = c.background;
     this.backgroundMarginDb = backgroundMarginDb ?? 9;
     this.background = backgroundOpts.windowMs ? new Background({ ...backgroundOpts, frameMs: c.frameMs }) : null;
@@ -230,14 +113,28 @@ export class Detector {
     const threshold = this.threshold();
     // The level needs a floor learned from some of the room first: during the
     // warm-up only the VAD (or a command) can start an event.
-    const loud = i >= this.warmupFrames && input.rmsDbfs >= threshold;
+    // A thump (a door slammed, footsteps) has its energy below the high-pass: the
+    // unfiltered level counts too, against its own floor and a wider margin, wide
+    // enough that an appliance switching on (a 10 dB step of hum) does not reach it.
+    const raw = input.rawDbfs;
+    // (Not over a steady background: that is judged on the filtered level alone.)
+    const thump =
+      raw !== undefined && c.rawMarginDb > 0 && this.backgroundLevel === null && raw >= this.rawFloor.value + c.rawMarginDb && raw >= c.minThresholdDbfs;
+    const level = input.rmsDbfs >= threshold;
+    const loud = i >= this.warmupFrames && (level || thump);
     // The VAD adapts to the room over its first frames and calls some of them voice
     // (a false event at every start): its verdicts count from VAD_SETTLE_MS on. A
     // sound already there is not lost: the pre-roll reaches back to the stream start.
     // Over a steady background (a television), voice counts only when it is louder than it.
     const voice =
-      input.voice && i >= this.vadSettleFrames && (this.backgroundLevel === null || input.rmsDbfs >= this.backgroundLevel + this.backgroundMarginDb);
+      input.voice &&
+      i >= this.vadSettleFrames &&
+      (!this.vadNoise.noisy || input.rmsDbfs >= this.floor.value + c.voiceMarginDb) &&
+      (this.backgroundLevel === null || input.rmsDbfs >= this.backgroundLevel + this.backgroundMarginDb);
     const active = c.trigger === 'level' ? loud : c.trigger === 'voice' ? voice : c.trigger === 'any' ? loud || voice : loud && voice;
+    // A thump alone counts toward an event's start and its active span (a slam is
+    // short), but does not hold an event open: low rumble would, for ever.
+    this.thumpOnly = active && thump && !level && !voice;
     this.activeBits = ((this.activeBits << 1) | (active ? 1 : 0)) & this.windowMask;
     this.voiceBits = ((this.voiceBits << 1) | (input.voice ? 1 : 0)) & this.windowMask;
     const cmd = this.pending;
@@ -248,6 +145,8 @@ export class Detector {
     // event (its end frame included) are learned at the slow in-event rate.
     const inEventFrame = decision.type !== 'idle';
     this.floor.update(input.rmsDbfs, inEventFrame ? this.eventRise : undefined);
+    if (input.rawDbfs !== undefined) this.rawFloor.update(input.rawDbfs, inEventFrame ? this.eventRise : undefined);
+    this.vadNoise.update(input.rmsDbfs, input.voice, this.floor.value);
     this.backgroundLevel = this.background?.update(input.rmsDbfs, this.floor.value) ?? null;
 
     const s = this._state;
@@ -310,7 +209,7 @@ export class Detector {
       return { type: 'end', reason: 'manual', discard: false };
     }
     if (cmd === 'start') this.manual = true;
-    if (active) {
+    if (active && !this.thumpOnly) {
       this.quietFrames = 0;
     } else {
       this.quietFrames++;

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { Detector, type Decision, type DetectorConfig } from './detector.js';
+import { Detector, type Decision, type DetectorConfig, type FrameInput } from './detector.js';
 import { LevelMeter, frameLevels } from './levels.js';
 import type { Vad } from './vad.js';
 import { FrameRing } from './frame-ring.js';
@@ -102,7 +102,7 @@ export class Recorder {
   private last = { rmsDbfs: -120, peakDbfs: -120, voice: false };
   /** Reused for every frame: the hot path allocates nothing it does not keep. */
   private readonly levels = { rmsDbfs: 0, peakDbfs: 0, detectDbfs: 0 };
-  private readonly input = { rmsDbfs: 0, peakDbfs: 0, voice: false };
+  private readonly input: FrameInput = { rmsDbfs: 0, peakDbfs: 0, voice: false, rawDbfs: 0 };
   private readonly frameInfo = { rmsDbfs: 0, peakDbfs: 0, voice: false };
   private readonly meter: LevelMeter;
   gaps = 0;
@@ -177,6 +177,7 @@ export class Recorder {
     // Reused objects: nothing is allocated per frame on this path.
     const input = this.input;
     input.rmsDbfs = detectDbfs;
+    input.rawDbfs = rmsDbfs;
     input.peakDbfs = peakDbfs;
     input.voice = voice;
     const decision = this.detector.push(input);
