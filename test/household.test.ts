@@ -172,3 +172,16 @@ t.test('Detector: a noisy VAD needs a voice frame over the floor; a thump below 
   t.equal(fridge, 0, 'a fridge switching on does not');
   t.end();
 });
+
+t.test('Detector: the VAD alone starts an event only when voice runs for 100 ms', (t) => {
+  const starts = (frames: FrameInput[]) => {
+    const d = new Detector({ trigger: 'any' });
+    for (let k = 0; k < 5 * FPS; k++) d.push({ rmsDbfs: -60, peakDbfs: -50, voice: false });
+    return frames.map((f) => d.push(f)).filter((x) => x.type === 'start').length;
+  };
+  const quietVoice = (v: boolean): FrameInput => ({ rmsDbfs: -58, peakDbfs: -48, voice: v });
+  // A flicker: voice for 4 frames (80 ms), then not, over and over (an appliance switching on).
+  t.equal(starts(Array.from({ length: 10 * FPS }, (_, k) => quietVoice(k % 50 < 4))), 0, 'flickers of 80 ms start nothing');
+  t.equal(starts(Array.from({ length: 2 * FPS }, (_, k) => quietVoice(k >= 20 && k < 40))), 1, 'a quiet word of 400 ms starts an event');
+  t.end();
+});

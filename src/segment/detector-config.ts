@@ -32,6 +32,8 @@ export interface DetectorConfig {
    * floor: steady rain or hiss the VAD calls voice now and then is at the floor.
    */
   voiceMarginDb: number;
+  /** An event the VAD alone starts (no loud frame in the start window) needs voice running this long. */
+  voiceRunMs: number;
   /** The unfiltered level (FrameInput.rawDbfs) is active this far over its own floor; 0 = not used. */
   rawMarginDb: number;
   /** The level threshold never goes below this, however quiet the room. */
@@ -86,6 +88,7 @@ export const DEFAULT_DETECTOR: Readonly<DetectorConfig> = Object.freeze({
   marginDb: 10,
   voiceMarginDb: 6,
   rawMarginDb: 14,
+  voiceRunMs: 100,
   minThresholdDbfs: -60,
   startActiveFrames: 3,
   startWindowFrames: 5,

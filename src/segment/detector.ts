@@ -41,6 +41,9 @@ export class Detector {
   private readonly vadNoise = new VadNoise();
   private readonly rawFloor: NoiseFloor;
   private thumpOnly = false;
+  private voiceRun = 0;
+  private readonly voiceRunFrames: number;
+  private loudBits = 0;
   private readonly backgroundMarginDb: number;
 
   private frame = 0; // index of the frame being pushed
@@ -80,6 +83,7 @@ export class Detector {
     const seeded = typeof c.initialFloorDbfs === 'number' && Number.isFinite(c.initialFloorDbfs);
     this.warmupFrames = seeded ? 0 : Math.round((c.warmupMs ?? 0) / c.frameMs);
     this.vadSettleFrames = Math.round(VAD_SETTLE_MS / c.frameMs);
+    this.voiceRunFrames = Math.round(c.voiceRunMs / c.frameMs);
     this.hangFrames = Math.max(1, frames(c.hangMs));
     this.maxFrames = frames(c.maxLengthMs);
     if (this.maxFrames <= this.ringFrames) throw new RangeError('maxLengthMs must be longer than the pre-roll and start window');
@@ -135,6 +139,8 @@ export class Detector {
     // A thump alone counts toward an event's start and its active span (a slam is
     // short), but does not hold an event open: low rumble would, for ever.
     this.thumpOnly = active && thump && !level && !voice;
+    this.voiceRun = voice ? this.voiceRun + 1 : 0;
+    this.loudBits = ((this.loudBits << 1) | (loud ? 1 : 0)) & this.windowMask;
     this.activeBits = ((this.activeBits << 1) | (active ? 1 : 0)) & this.windowMask;
     this.voiceBits = ((this.voiceBits << 1) | (input.voice ? 1 : 0)) & this.windowMask;
     const cmd = this.pending;
@@ -189,6 +195,10 @@ export class Detector {
     const bits = this.activeBits;
     const n = popcount(bits);
     if (n < this.config.startActiveFrames) return IDLE;
+    // Heard by the VAD alone (no frame of the window loud): voice must have run for
+    // voiceRunMs. Rain and an appliance switching on make the VAD flicker for a frame
+    // or three; a spoken word holds it for longer.
+    if ((bits & this.loudBits) === 0 && this.voiceRun < this.voiceRunFrames) return IDLE;
     // Offsets back from this frame of the first (onset) and last active frames in the window.
     const onset = 31 - Math.clz32(bits);
     const latest = 31 - Math.clz32(bits & -bits);
