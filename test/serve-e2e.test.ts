@@ -52,6 +52,13 @@ t.test('dashboard: live red row, playback, live edge, final row with waveform', 
   await page.waitForSelector('li.rec');
   const state = await until(page, () => document.getElementById('state')!.textContent !== 'connecting…' && document.getElementById('state')!.textContent, 3000, 'the first status');
   t.equal(state.value, 'listening', 'header: listening, no event');
+  // A steady background being ignored (a TV next door) is said in the header, and the note goes with it.
+  const withTv = statusObject();
+  await writeStatus(statusFile, { ...withTv, level: { ...withTv.level, backgroundDbfs: -47.5 } });
+  const note = await until(page, () => !document.getElementById('background')!.hidden && document.getElementById('background')!.textContent, 5000, 'the background note');
+  t.match(note.value, /ignoring a steady background \(TV or radio\?\) at -48 dB/, 'the header names the background and its level');
+  await writeStatus(statusFile, statusObject());
+  await until(page, () => document.getElementById('background')!.hidden, 5000, 'the background note gone');
   t.equal(await page.locator('li.rec').count(), 50, 'one page of 50 at first');
   await page.locator('#more').scrollIntoViewIfNeeded();
   await until(page, () => document.querySelectorAll('li.rec').length === 63 && document.getElementById('more')!.hidden, 5000, 'the next page on scrolling');
