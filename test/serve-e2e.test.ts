@@ -168,6 +168,20 @@ t.test('dashboard: live red row, playback, live edge, final row with waveform', 
 
   await page.screenshot({ path: join(ARTEFACTS, 'dashboard.png') });
 
+  // Delete, one after another: every row stays, marked, with its Undo (the server's
+  // "removed" notice often arrives before the DELETE's answer; it dropped 8 rows in 12).
+  const older = await page.locator('section[data-day="2026-11-20"] li.rec').evaluateAll((lis) => lis.slice(0, 10).map((li) => (li as HTMLElement).dataset.id!));
+  for (const id of older) {
+    const row = page.locator(`li.rec[data-id="${id}"]`);
+    await row.locator('button').filter({ hasText: 'Delete' }).click();
+    await row.locator('button').filter({ hasText: 'Undo delete' }).waitFor({ timeout: 5000 });
+  }
+  t.equal(await page.locator('li.rec.deleted').count(), older.length, `all ${older.length} deleted rows are still there, each with Undo`);
+  const last = page.locator(`li.rec[data-id="${older.at(-1)}"]`);
+  await last.locator('button').filter({ hasText: 'Undo delete' }).click();
+  await last.locator('button').filter({ hasText: 'Delete' }).waitFor({ timeout: 5000 });
+  t.pass('Undo brings the last one back');
+
   // Keyboard: Enter on the row's play button plays the final file; Home/End on the waveform seek.
   await page.locator(`li.rec[data-id="${ID}"] .r-play`).focus();
   await page.keyboard.press('Enter');

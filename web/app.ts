@@ -158,7 +158,9 @@ function settle(id: string, attempt = 0): void {
 
 function onNotice(n: Notice): void {
   if (n.kind === 'removed') {
-    if (!rows.get(n.id)?.deleted) drop(n.id);
+    // A row this page is deleting stays, to offer Undo: the notice often beats the DELETE's answer.
+    const row = rows.get(n.id);
+    if (!row?.deleted && !row?.deleting) drop(n.id);
     return;
   }
   const row = rows.get(n.id);
@@ -192,6 +194,7 @@ async function toggleKeep(row: Row): Promise<void> {
 }
 
 async function remove(row: Row): Promise<void> {
+  row.deleting = true;
   try {
     await api(recPath(row.rec), { method: 'DELETE' });
     if (playerView.playingId === row.rec.id) playerView.close();
@@ -201,6 +204,8 @@ async function remove(row: Row): Promise<void> {
     toast('Moved to the trash');
   } catch (err) {
     toast(`Delete: ${(err as Error).message}`);
+  } finally {
+    row.deleting = false;
   }
 }
 

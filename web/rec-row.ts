@@ -10,6 +10,8 @@ export interface Row {
   rec: Rec;
   li: HTMLLIElement;
   deleted?: boolean;
+  /** A DELETE from this page is on its way: the server's "removed" notice may come first. */
+  deleting?: boolean;
 }
 
 /** What a row needs from the page: what is playing, the live duration, and its buttons' actions. */
