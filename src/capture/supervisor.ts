@@ -118,8 +118,14 @@ function startRun(opts: SupervisorOptions): Run {
       () => {
         const now = performance.now();
         // Not the source's silence but ours: downstream is not taking audio (so
-        // the source is not read), or this process itself was held up (a late tick).
-        if (opts.out.writableNeedDrain || now - lastTick > tickMs + 2000) lastData = now;
+        // the source is not read), or this process itself was held up. A late tick
+        // (a busy machine, or a write into a full pipe, which blocks the whole
+        // process) is time the source was not listened to: it does not count as
+        // silence. (Forgiving only ticks over 2 s late misjudged a 2.5 s hold-up
+        // as a stall on a loaded machine.)
+        const late = now - lastTick - tickMs;
+        if (opts.out.writableNeedDrain) lastData = now;
+        else if (late > 0) lastData = Math.min(now, lastData + late);
         lastTick = now;
         if (now - lastData < limit) return;
         stalled = true;
