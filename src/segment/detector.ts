@@ -115,16 +115,16 @@ export class Detector {
     const c = this.config;
     const i = this.frame++;
     const threshold = this.threshold();
-    // The level needs a floor learned from some of the room first: during the
-    // warm-up only the VAD (or a command) can start an event.
     // A thump (a door slammed, footsteps) has its energy below the high-pass: the
     // unfiltered level counts too, against its own floor and a wider margin, wide
     // enough that an appliance switching on (a 10 dB step of hum) does not reach it.
+    // Not over a steady background: that is judged on the filtered level alone.
     const raw = input.rawDbfs;
-    // (Not over a steady background: that is judged on the filtered level alone.)
     const thump =
       raw !== undefined && c.rawMarginDb > 0 && this.backgroundLevel === null && raw >= this.rawFloor.value + c.rawMarginDb && raw >= c.minThresholdDbfs;
     const level = input.rmsDbfs >= threshold;
+    // The level needs a floor learned from some of the room first: during the
+    // warm-up only the VAD (or a command) can start an event.
     const loud = i >= this.warmupFrames && (level || thump);
     // The VAD adapts to the room over its first frames and calls some of them voice
     // (a false event at every start): its verdicts count from VAD_SETTLE_MS on. A
