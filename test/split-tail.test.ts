@@ -90,8 +90,15 @@ t.test(`a manual split through ${how} just after the last word: the tail part is
   while ((await framesIn()) < cut / 1920) await sleep(50);
   // The command takes effect at the next frame read after it: feed one frame at a
   // time until the first part is announced, then the rest.
+  let stderr = '';
+  seg.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   if (how === 'SIGUSR1') seg.kill('SIGUSR1');
   else await writeFile(fifo, '{"command":"split"}\n');
+  // Until rec-segment has taken the command (it logs it): then the next frame is cut.
+  for (let waited = 0; !/"command":"split"/.test(stderr); waited += 20) {
+    if (waited > 30_000) throw new Error(`rec-segment never took the split (${how}): ${stderr.slice(-500)}`);
+    await sleep(20);
+  }
   let fed = cut;
   let announced = false;
   void splitSeen.then(() => (announced = true));

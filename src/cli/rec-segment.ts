@@ -170,7 +170,10 @@ runTool(NAME, async () => {
   const status = new StatusWriter({ path: statusFile, spool, out, recorder, log });
   status.start();
   // The signal first: a script that waits for the FIFO to appear may signal at once.
-  process.on('SIGUSR1', () => recorder.command('split'));
+  process.on('SIGUSR1', () => {
+    log.info({ command: 'split', signal: 'SIGUSR1' }, 'control command');
+    recorder.command('split');
+  });
   const stopControl = args.control ? await listenForControl(resolve(args.control as string), (c) => recorder.command(c), log) : () => undefined;
   // Under systemd (Type=notify): ready now; the watchdog is pinged only while frames arrive.
   const notifier = createNotifier({ log });
