@@ -2,8 +2,8 @@
 // from a tool's own folders and the event's id, day and stem: never taken from an
 // event line, a job file or a start record, which anyone can write (issue #16).
 // A line or file whose paths are not the derived ones is refused, not followed.
-import { lstat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
+import { lstatOrNull, notRegular } from './safe-fs.js';
 
 /** The patterns of schema/event.schema.json: nothing in them can leave a folder. */
 export const EVENT_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4,}$/;
@@ -104,11 +104,11 @@ export function foreignPathError(ev: ClaimedPaths, dirs: EventDirs): string | nu
  * links (a link there would make a write land outside the tool's folders).
  */
 export async function linkedFileError(files: EventFiles): Promise<string | null> {
-  const day = await lstat(files.dir).catch(() => null);
-  if (day && !day.isDirectory()) return `${files.dir} is ${day.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`;
+  const day = await lstatOrNull(files.dir);
+  if (day && !day.isDirectory()) return `${files.dir} ${day.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder'}`;
   for (const path of [files.wav, files.opus, files.partial, files.waveform, files.transcript, files.job]) {
-    const st = await lstat(path).catch(() => null);
-    if (st && !st.isFile()) return `${path} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}`;
+    const st = await lstatOrNull(path);
+    if (st && !st.isFile()) return `${path} ${notRegular(st)}`;
   }
   return null;
 }

@@ -32,7 +32,7 @@ export async function lstatOrNull(path: string): Promise<Stats | null> {
 }
 
 /** What a non-regular entry is, for a refusal's message. */
-function notRegular(st: Stats): string {
+export function notRegular(st: Stats): string {
   return st.isSymbolicLink() ? 'is a symbolic link' : st.isDirectory() ? 'is a folder' : 'is not a regular file';
 }
 

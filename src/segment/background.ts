@@ -14,6 +14,7 @@
 // foreground voice over it hardly moves that percentile; when most of the last
 // `releaseMs` was quiet, the television is off and the background is let go.
 import { NoiseFloor } from './noise-floor.js';
+import { defined } from '../lib/defined.js';
 
 export interface BackgroundOptions {
   frameMs?: number;
@@ -55,7 +56,7 @@ export class Background {
   private current: number | null = null;
 
   constructor(opts: BackgroundOptions = {}) {
-    this.o = { ...DEFAULT_BACKGROUND, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
+    this.o = { ...DEFAULT_BACKGROUND, ...defined(opts) };
     const { frameMs, windowMs, releaseMs, percentile } = this.o;
     if (!(windowMs >= releaseMs && releaseMs >= frameMs)) throw new RangeError('background window must be longer than its release');
     this.long = new NoiseFloor({ frameMs, windowMs, percentile, riseDbPerSec: Infinity });

@@ -4,6 +4,7 @@
 import { NoiseFloor } from './noise-floor.js';
 import { Background } from './background.js';
 import { VadNoise } from './vad-noise.js';
+import { defined } from '../lib/defined.js';
 import { DEFAULT_DETECTOR, DEFAULT_FLOOR, type Command, type Decision, type DetectorConfig, type DetectorState, type FrameInput } from './detector-config.js';
 
 export * from './detector-config.js';
@@ -13,11 +14,6 @@ const VAD_SETTLE_MS = 500;
 
 const IDLE: Decision = Object.freeze({ type: 'idle' });
 const RECORD: Decision = Object.freeze({ type: 'record' });
-
-/** The object without its undefined values, so `{ hangMs: undefined }` keeps the default. */
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 function popcount(x: number): number {
   let n = 0;

@@ -3,6 +3,7 @@
 // Bounded memory and O(1) amortised per frame: a ring of the last N levels feeds a
 // histogram of 0.5 dB bins, and a pointer walks to the percentile bin as counts change.
 import { SILENCE_DBFS } from './levels.js';
+import { defined } from '../lib/defined.js';
 
 export interface NoiseFloorOptions {
   /** Duration of the frames (default 20 ms); converts the window and rise rate to frames. */
@@ -35,7 +36,7 @@ export class NoiseFloor {
   private seeded = false;
 
   constructor(opts: NoiseFloorOptions = {}) {
-    const o = { ...DEFAULT_NOISE_FLOOR, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
+    const o = { ...DEFAULT_NOISE_FLOOR, ...defined(opts) };
     if (!(o.frameMs > 0) || !(o.windowMs >= o.frameMs)) throw new RangeError('noise floor window must be at least one frame');
     if (!(o.percentile >= 0 && o.percentile <= 100)) throw new RangeError('noise floor percentile must be 0-100');
     if (!(o.riseDbPerSec >= 0)) throw new RangeError('noise floor rise rate must be >= 0');

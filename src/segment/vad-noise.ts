@@ -4,6 +4,7 @@
 // (3 active frames of 5) turns into an event every few seconds. While that rate is
 // high, a voice frame must also be over the floor to count. Pure and bounded: a
 // ring of the last `windowMs` of frames.
+import { defined } from '../lib/defined.js';
 export interface VadNoiseOptions {
   frameMs?: number;
   /** History the rate is taken over (default 30 s). */
@@ -26,7 +27,7 @@ export class VadNoise {
   private voiced = 0;
 
   constructor(opts: VadNoiseOptions = {}) {
-    this.o = { ...DEFAULT_VAD_NOISE, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
+    this.o = { ...DEFAULT_VAD_NOISE, ...defined(opts) };
     this.ring = new Uint8Array(Math.round(this.o.windowMs / this.o.frameMs));
   }
 

@@ -5,12 +5,12 @@
 // the paths rec-sidecars derives from its own --out and --spool, none of them a
 // symbolic link. A job file whose content is not a job is rebuilt from the audio
 // its name points to, as before.
-import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { schemaError, type EventFinished } from '../lib/contracts.js';
 import { atomicWriteJson } from '../lib/atomic-write.js';
 import { rebuildJob } from '../segment/rebuild.js';
 import { eventFiles } from '../lib/event-files.js';
+import { lstatOrNull } from '../lib/safe-fs.js';
 import { PermanentJobError, readJob, refusalOf, type JobContext } from './job.js';
 
 export type Intake =
@@ -51,7 +51,7 @@ export async function jobFileIntake(id: string, dirs: Dirs): Promise<Intake> {
   if (!refused) return { kind: 'job', job };
   // Its own WAV (derived from the file's name, never the one it names) keeps the audio in failed/.
   const own = eventFiles(job, dirs);
-  const wav = await lstat(own.wav).catch(() => null);
+  const wav = await lstatOrNull(own.wav);
   return { kind: 'refused', reason: `${path}: ${refused}`, files: wav?.isFile() ? [path, own.wav] : [path] };
 }
 
